@@ -1,0 +1,83 @@
+# The kernel: $(KERNEL_ELF), a static ELF linked at QUIRE_KERNEL_LINK_BASE (quire/boot.h), plus the
+# kernel's host unit tests. Included by the top Makefile; objects go under $(BUILD)/kernel/.
+#
+# Every .c and .S under kernel/ is part of the kernel. The link runs twice: the first link carries
+# an empty symbol table; tools/gensyms.sh turns its function symbols into the real table, which
+# the second link places last in the image (kernel.ld), and `gensyms.sh verify` fails the build
+# unless every symbol before the table kept its address. See docs/kernel.md.
+
+KERNEL_DIR := $(BUILD)/kernel
+KERNEL_GEN := $(KERNEL_DIR)/gen
+
+# The link address lives in one place, the boot protocol header.
+KERNEL_LINK_BASE := $(shell sed -n \
+	's/^\#define QUIRE_KERNEL_LINK_BASE[[:space:]]*\(0x[0-9a-fA-F]*\).*/\1/p' \
+	$(SYSROOT_INCLUDE)/quire/boot.h)
+ifeq ($(KERNEL_LINK_BASE),)
+$(error kernel/build.mk: no QUIRE_KERNEL_LINK_BASE in $(SYSROOT_INCLUDE)/quire/boot.h)
+endif
+
+KERNEL_TARGET := --target=x86_64-unknown-none-elf
+KERNEL_CFLAGS := $(KERNEL_TARGET) -std=c11 -ffreestanding -fno-pic -fno-pie -mcmodel=kernel \
+	-mno-red-zone -mgeneral-regs-only -fno-stack-protector -fno-omit-frame-pointer \
+	-fno-asynchronous-unwind-tables -nostdlib -g -O2 $(WARNINGS) -I. -I$(SYSROOT_INCLUDE)
+KERNEL_ASFLAGS := $(KERNEL_TARGET) -g -I. -I$(SYSROOT_INCLUDE)
+KERNEL_LDFLAGS := -T kernel/kernel.ld -static -nostdlib -z max-page-size=4096 --build-id=none \
+	--defsym=KERNEL_LINK_BASE=$(KERNEL_LINK_BASE)
+KERNEL_NM := nm
+
+KERNEL_SRCS := $(sort $(wildcard kernel/*.c kernel/*/*.c kernel/*/*/*.c \
+	kernel/*.S kernel/*/*.S kernel/*/*/*.S))
+KERNEL_OBJS := $(patsubst kernel/%,$(KERNEL_DIR)/%.o,$(basename $(KERNEL_SRCS)))
+
+$(KERNEL_DIR)/%.o: kernel/%.c | $(DEPS_STAMP)
+	@mkdir -p $(@D)
+	$(Q)$(CC) $(KERNEL_CFLAGS) -MMD -MP -c $< -o $@
+
+$(KERNEL_DIR)/%.o: kernel/%.S | $(DEPS_STAMP)
+	@mkdir -p $(@D)
+	$(Q)$(CC) $(KERNEL_ASFLAGS) -MMD -MP -c $< -o $@
+
+# The source revision in the version string. The file changes only when the revision does, so
+# version.o is rebuilt then and only then.
+KERNEL_REVISION := $(shell git describe --always --dirty --abbrev=12 2>/dev/null || echo unknown)
+$(KERNEL_GEN)/revision: kernel-revision-check
+	@mkdir -p $(@D)
+	$(Q)echo '$(KERNEL_REVISION)' | cmp -s - $@ || echo '$(KERNEL_REVISION)' > $@
+.PHONY: kernel-revision-check
+kernel-revision-check:
+$(KERNEL_DIR)/version.o: $(KERNEL_GEN)/revision
+$(KERNEL_DIR)/version.o: KERNEL_CFLAGS += -DQUIRE_GIT_REVISION='"$(KERNEL_REVISION)"'
+
+# Link 1, with an empty symbol table.
+$(KERNEL_GEN)/ksyms-empty.S: tools/gensyms.sh | $(DEPS_STAMP)
+	@mkdir -p $(@D)
+	$(Q)tools/gensyms.sh generate --empty > $@
+
+$(KERNEL_GEN)/%.o: $(KERNEL_GEN)/%.S
+	$(Q)$(CC) $(KERNEL_ASFLAGS) -c $< -o $@
+
+$(KERNEL_DIR)/kernel.pass1.elf: $(KERNEL_OBJS) $(KERNEL_GEN)/ksyms-empty.o kernel/kernel.ld
+	$(Q)$(LD) $(KERNEL_LDFLAGS) -o $@ $(KERNEL_OBJS) $(KERNEL_GEN)/ksyms-empty.o
+
+# Link 2, with the table generated from link 1, checked to have moved nothing.
+$(KERNEL_GEN)/ksyms-table.S: $(KERNEL_DIR)/kernel.pass1.elf tools/gensyms.sh
+	$(Q)NM=$(KERNEL_NM) tools/gensyms.sh generate $< > $@
+
+$(KERNEL_ELF): $(KERNEL_OBJS) $(KERNEL_GEN)/ksyms-table.o kernel/kernel.ld
+	$(Q)$(LD) $(KERNEL_LDFLAGS) -o $@.tmp $(KERNEL_OBJS) $(KERNEL_GEN)/ksyms-table.o
+	$(Q)NM=$(KERNEL_NM) tools/gensyms.sh verify $(KERNEL_DIR)/kernel.pass1.elf $@.tmp || \
+		{ rm -f $@.tmp; exit 1; }
+	$(Q)mv $@.tmp $@
+
+.PHONY: kernel
+kernel: $(KERNEL_ELF)
+
+# Host unit tests of the kernel's pure modules (test/build.mk builds and runs them).
+UNIT_TESTS += kernel_format kernel_symbols kernel_memmap kernel_boot_info kernel_options
+UNIT_SRCS_kernel_format := test/unit/test_kernel_format.c kernel/lib/format.c
+UNIT_SRCS_kernel_symbols := test/unit/test_kernel_symbols.c kernel/lib/symbols.c
+UNIT_SRCS_kernel_memmap := test/unit/test_kernel_memmap.c kernel/memmap.c
+UNIT_SRCS_kernel_boot_info := test/unit/test_kernel_boot_info.c kernel/boot_info.c \
+	kernel/lib/format.c
+UNIT_SRCS_kernel_options := test/unit/test_kernel_options.c kernel/options.c kernel/lib/cmdline.c

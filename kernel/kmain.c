@@ -1,0 +1,115 @@
+/*
+ * kmain: the boot CPU's path from the loader's hand-off to a running kernel.
+ *
+ * The order is forced by what each step needs. The serial port needs nothing, so it comes first.
+ * The kernel's own GDT, TSS and IDT come next, before anything can fault: the firmware's tables
+ * live in memory reached through the loader's identity map, which is about to go, so any exception
+ * taken through them would triple-fault silently. Then boot_info is checked before a single field
+ * of it is used; then the identity map is dropped, as the boot protocol asks, so that a stray
+ * lower-half access faults from now on. Calibrating the TSC gives the log its timestamps, the
+ * command line its options; the rest reports and, in test mode, runs the built-in tests.
+ */
+#include "kernel/kmain.h"
+
+#include "kernel/arch/x86_64/cpu.h"
+#include "kernel/arch/x86_64/gdt.h"
+#include "kernel/arch/x86_64/idt.h"
+#include "kernel/arch/x86_64/mmu.h"
+#include "kernel/arch/x86_64/serial.h"
+#include "kernel/arch/x86_64/stack.h"
+#include "kernel/arch/x86_64/tsc.h"
+#include "kernel/boot_info.h"
+#include "kernel/console.h"
+#include "kernel/crash.h"
+#include "kernel/ksyms.h"
+#include "kernel/ktest.h"
+#include "kernel/lib/format.h"
+#include "kernel/lib/log.h"
+#include "kernel/memory/phys.h"
+#include "kernel/options.h"
+#include "kernel/panic.h"
+#include "kernel/summary.h"
+#include "kernel/version.h"
+
+/* Stops with the reason on the console. The test mode is unknown (the command line has not been
+ * read, and cannot be trusted), so there is no verdict for QEMU: the host runner times out. */
+static _Noreturn void refuse(const char *reason)
+{
+	console_printf("quire: boot_info: %s\n", reason);
+	console_printf("quire: halting: this kernel cannot run with the loader that started it\n");
+	cpu_halt_forever();
+}
+
+static void check_boot_info(const struct quire_boot_info *bi)
+{
+	uintptr_t addr = (uintptr_t)bi;
+	struct boot_info_problem problem;
+	char reason[160];
+
+	if (addr < QUIRE_LINEAR_MAP_BASE ||
+	    addr - QUIRE_LINEAR_MAP_BASE >= QUIRE_LINEAR_MAP_MAX_SIZE || addr % 8 != 0) {
+		format_snprintf(reason, sizeof(reason), "pointer 0x%lx is not in the linear map",
+				(unsigned long)addr);
+		refuse(reason);
+	}
+	if (boot_info_validate(bi, &problem) != KERR_OK) {
+		boot_info_describe(&problem, reason, sizeof(reason));
+		refuse(reason);
+	}
+}
+
+static void report_ignored(void *ctx, const struct cmdline_token *t, const char *reason)
+{
+	log_warn("command line: ignoring \"%.*s\": %s", (int)t->text_len, t->text, reason);
+}
+
+static struct options read_options(const struct quire_boot_info *bi)
+{
+	struct options opts;
+
+	options_parse(phys_to_virt(bi->cmdline), bi->cmdline_len, &opts, report_ignored, NULL);
+	log_set_level(opts.loglevel);
+	panic_set_test_mode(opts.test);
+	return opts;
+}
+
+/* Logs what the early steps could not say when they happened, for lack of a timestamp or a log. */
+static void report_early(const struct quire_boot_info *bi, kerr_t tsc, kerr_t guards)
+{
+	if (tsc != KERR_OK)
+		log_warn("TSC: calibration failed (%s): timestamps are unavailable",
+			 kerr_name(tsc));
+	if (guards != KERR_OK)
+		log_warn("stacks: guard pages not set (%s): overflows go undetected",
+			 kerr_name(guards));
+	if ((cpu_read_cr3() & MMU_ADDRESS) != bi->pml4)
+		log_warn("boot_info: pml4 0x%llx is not CR3 0x%llx", (unsigned long long)bi->pml4,
+			 (unsigned long long)cpu_read_cr3());
+	if (ksyms_table() == NULL)
+		log_warn("symbols: the embedded symbol table is missing or malformed");
+	log_debug("symbols: %u functions", ksyms_table() ? ksyms_table()->count : 0);
+}
+
+void kmain(struct quire_boot_info *bi, uint64_t entry_tsc)
+{
+	tsc_init(entry_tsc);
+	/* Without a UART there is nowhere to say so yet; later consoles will. */
+	kerr_t serial = serial_init();
+	gdt_init();
+	idt_init();
+	console_printf("quire: %s starting\n", version_string());
+	check_boot_info(bi);
+	mmu_drop_identity_map();
+	kerr_t tsc = tsc_calibrate();
+	kerr_t guards = stack_protect_guards();
+	struct options opts = read_options(bi);
+	if (serial != KERR_OK)
+		log_warn("serial: no UART at COM1");
+	report_early(bi, tsc, guards);
+	summary_print(bi);
+	crash_trigger(opts.crash);
+	if (opts.test)
+		ktest_run_all(bi);
+	log_info("boot complete; nothing more to run yet: halting");
+	cpu_halt_forever();
+}

@@ -1,0 +1,35 @@
+/*
+ * Kernel options from the boot command line (boot_info.cmdline).
+ *
+ *   test                               run the built-in tests, report TAP, end QEMU with a verdict
+ *   loglevel=error|warn|info|debug     the log threshold (default info)
+ *   crash=pagefault|ud|gpf|panic|divide|overflow  crash deliberately after the boot summary
+ *   video=WxH                          the loader's: accepted and left alone
+ * Anything else is reported through the callback and otherwise ignored: a typo must not stop a
+ * boot. A later token overrides an earlier one. Pure and host-tested.
+ */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "kernel/crash.h"
+#include "kernel/lib/cmdline.h"
+#include "kernel/lib/log.h"
+
+struct options {
+	bool test;
+	enum log_level loglevel;
+	enum crash_kind crash;
+};
+
+/* Told about each token options_parse() ignores, with the reason ("unknown key", ...). */
+typedef void (*options_ignored_fn)(void *ctx, const struct cmdline_token *token,
+				   const char *reason);
+
+/*
+ * options_parse - fills *OPTS from the LEN bytes at TEXT (NUL-terminated or not), starting from
+ * the defaults. Calls IGNORED(CTX, ...) for every token it does not use; IGNORED may be NULL.
+ */
+void options_parse(const char *text, size_t len, struct options *opts, options_ignored_fn ignored,
+		   void *ctx);
