@@ -15,10 +15,21 @@
 typedef uint64_t paddr_t; /* a physical address */
 typedef uint64_t vaddr_t; /* a virtual address */
 
+#ifdef QUIRE_HOST_TEST
+/*
+ * Host unit tests simulate physical memory with one large host allocation: physical address PA
+ * lives at phys_host_base + PA. The test sets phys_host_base before using kernel memory code.
+ */
+extern uintptr_t phys_host_base;
+#define PHYS_LINEAR_BASE phys_host_base
+#else
+#define PHYS_LINEAR_BASE QUIRE_LINEAR_MAP_BASE
+#endif
+
 /* phys_to_virt - the linear-map address of physical address PA. PA must be below 64 TiB. */
 static inline void *phys_to_virt(paddr_t pa)
 {
-	return (void *)(uintptr_t)(pa + QUIRE_LINEAR_MAP_BASE);
+	return (void *)(uintptr_t)(pa + PHYS_LINEAR_BASE);
 }
 
 /*
@@ -27,5 +38,5 @@ static inline void *phys_to_virt(paddr_t pa)
  */
 static inline paddr_t phys_from_linear(const void *va)
 {
-	return (paddr_t)(uintptr_t)va - QUIRE_LINEAR_MAP_BASE;
+	return (paddr_t)(uintptr_t)va - PHYS_LINEAR_BASE;
 }
