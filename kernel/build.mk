@@ -21,6 +21,11 @@ KERNEL_TARGET := --target=x86_64-unknown-none-elf
 KERNEL_CFLAGS := $(KERNEL_TARGET) -std=c11 -ffreestanding -fno-pic -fno-pie -mcmodel=kernel \
 	-mno-red-zone -mgeneral-regs-only -fno-stack-protector -fno-omit-frame-pointer \
 	-fno-asynchronous-unwind-tables -nostdlib -g -O2 $(WARNINGS) -I. -I$(SYSROOT_INCLUDE)
+# Debug checks (kernel/lib/debug_check.h): lock ranks, heap poisoning, allocation context.
+# `make KERNEL_DEBUG=0 BUILD=build-release` builds without them (a separate BUILD, since objects
+# do not track the flag).
+KERNEL_DEBUG ?= 1
+KERNEL_CFLAGS += -DQUIRE_DEBUG=$(KERNEL_DEBUG)
 KERNEL_ASFLAGS := $(KERNEL_TARGET) -g -I. -I$(SYSROOT_INCLUDE)
 KERNEL_LDFLAGS := -T kernel/kernel.ld -static -nostdlib -z max-page-size=4096 --build-id=none \
 	--defsym=KERNEL_LINK_BASE=$(KERNEL_LINK_BASE)
@@ -81,3 +86,21 @@ UNIT_SRCS_kernel_memmap := test/unit/test_kernel_memmap.c kernel/memmap.c
 UNIT_SRCS_kernel_boot_info := test/unit/test_kernel_boot_info.c kernel/boot_info.c \
 	kernel/lib/format.c
 UNIT_SRCS_kernel_options := test/unit/test_kernel_options.c kernel/options.c kernel/lib/cmdline.c
+
+UNIT_TESTS += kernel_spinlock kernel_kheap
+UNIT_SRCS_kernel_spinlock := test/unit/test_kernel_spinlock.c kernel/lib/spinlock.c \
+	kernel/lib/alloc_check.c
+UNIT_SRCS_kernel_kheap := test/unit/test_kernel_kheap.c kernel/memory/kheap.c \
+	kernel/memory/pmm.c kernel/memory/pmm_init.c kernel/memory/fail_inject.c \
+	kernel/lib/spinlock.c kernel/lib/alloc_check.c
+UNIT_TESTS += kernel_pmm
+UNIT_SRCS_kernel_pmm := test/unit/test_kernel_pmm.c kernel/memory/pmm.c kernel/memory/pmm_init.c \
+	kernel/memory/fail_inject.c kernel/lib/spinlock.c kernel/lib/alloc_check.c \
+	kernel/options.c kernel/lib/cmdline.c
+
+UNIT_TESTS += kernel_pat kernel_pagetable
+UNIT_SRCS_kernel_pat := test/unit/test_kernel_pat.c kernel/memory/pat.c
+UNIT_SRCS_kernel_pagetable := test/unit/test_kernel_pagetable.c kernel/memory/pagetable.c \
+	kernel/memory/pat.c kernel/memory/pmm.c kernel/memory/pmm_init.c \
+	kernel/memory/fail_inject.c kernel/lib/spinlock.c kernel/lib/alloc_check.c
+

@@ -9,6 +9,7 @@
 #include <stdint.h>
 
 #include "kernel/lib/compiler.h"
+#include "kernel/lib/spinlock.h"
 #include "kernel/panic.h"
 
 /* Lower-half addresses are unmapped once the identity map is gone. */
@@ -77,6 +78,22 @@ NOINLINE void crash_overflow(void)
 	      (unsigned long long)result);
 }
 
+/*
+ * Takes the inner test lock, then the outer one: a rank inversion, which the debug build's rank
+ * check reports with a panic naming both locks. Without the check (KERNEL_DEBUG=0) both locks are
+ * simply taken, and the explicit panic below says that the check is missing.
+ */
+NOINLINE void crash_lockrank(void)
+{
+	static struct spinlock outer = SPINLOCK_INIT("crash-outer", LOCK_RANK_TEST_OUTER);
+	static struct spinlock inner = SPINLOCK_INIT("crash-inner", LOCK_RANK_TEST_INNER);
+
+	spin_lock(&inner);
+	spin_lock(&outer);
+	panic("taking lock rank %u after rank %u went unnoticed (a build without QUIRE_DEBUG?)",
+	      outer.rank, inner.rank);
+}
+
 void crash_trigger(enum crash_kind kind)
 {
 	switch (kind) {
@@ -92,6 +109,8 @@ void crash_trigger(enum crash_kind kind)
 		crash_divide();
 	case CRASH_OVERFLOW:
 		crash_overflow();
+	case CRASH_LOCKRANK:
+		crash_lockrank();
 	case CRASH_NONE:
 	case CRASH_KIND_COUNT:
 		break;

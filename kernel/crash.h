@@ -16,6 +16,7 @@ enum crash_kind {
 	CRASH_PANIC,     /* panic() directly */
 	CRASH_DIVIDE,    /* an integer division by zero: #DE */
 	CRASH_OVERFLOW,  /* unbounded recursion into the stack's guard page: #PF, then #DF */
+	CRASH_LOCKRANK,  /* two spinlocks taken against their ranks: the debug rank check panics */
 	CRASH_KIND_COUNT
 };
 
@@ -28,3 +29,4 @@ _Noreturn void crash_gpf(void);
 _Noreturn void crash_panic(void);
 _Noreturn void crash_divide(void);
 _Noreturn void crash_overflow(void);
+_Noreturn void crash_lockrank(void);

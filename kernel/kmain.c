@@ -12,12 +12,14 @@
 #include "kernel/kmain.h"
 
 #include "kernel/arch/x86_64/cpu.h"
+#include "kernel/arch/x86_64/cpu_features.h"
 #include "kernel/arch/x86_64/gdt.h"
 #include "kernel/arch/x86_64/idt.h"
 #include "kernel/arch/x86_64/mmu.h"
 #include "kernel/arch/x86_64/serial.h"
 #include "kernel/arch/x86_64/stack.h"
 #include "kernel/arch/x86_64/tsc.h"
+#include "kernel/bench.h"
 #include "kernel/boot_info.h"
 #include "kernel/console.h"
 #include "kernel/crash.h"
@@ -25,7 +27,12 @@
 #include "kernel/ktest.h"
 #include "kernel/lib/format.h"
 #include "kernel/lib/log.h"
+#include "kernel/memory/fail_inject.h"
+#include "kernel/memory/kernel_space.h"
+#include "kernel/memory/kheap.h"
+#include "kernel/memory/pat.h"
 #include "kernel/memory/phys.h"
+#include "kernel/memory/pmm.h"
 #include "kernel/options.h"
 #include "kernel/panic.h"
 #include "kernel/summary.h"
@@ -69,8 +76,65 @@ static struct options read_options(const struct quire_boot_info *bi)
 
 	options_parse(phys_to_virt(bi->cmdline), bi->cmdline_len, &opts, report_ignored, NULL);
 	log_set_level(opts.loglevel);
-	panic_set_test_mode(opts.test);
+	panic_set_test_mode(opts.test || opts.bench);
 	return opts;
+}
+
+/*
+ * The frame allocator, from the memory map. Without it the kernel cannot run, so a failure is a
+ * panic with the reason. Boot-services and loader memory stays used: whoever stops reading it
+ * (the switch to the kernel's own page tables) calls pmm_reclaim_boot_memory().
+ */
+static void init_frames(const struct quire_boot_info *bi, const struct options *opts)
+{
+	kerr_t err = pmm_init(bi);
+
+	if (err != KERR_OK)
+		panic("pmm: no frame allocator from this memory map: %s", kerr_name(err));
+	if (opts->failalloc != 0) {
+		fail_inject_arm(opts->failalloc);
+		log_warn("failalloc: allocation attempt %llu from now on will fail",
+			 (unsigned long long)opts->failalloc);
+	}
+}
+
+/* The frame accounting table: frames and MiB by kind. */
+static void report_frames(void)
+{
+	struct pmm_stats st;
+
+	pmm_get_stats(&st);
+	log_info("frames: %llu in the page array, %llu free (%llu MiB)",
+		 (unsigned long long)st.total, (unsigned long long)st.free,
+		 (unsigned long long)(st.free >> 8));
+	for (unsigned kind = 0; kind < PAGE_KIND_COUNT; kind++)
+		if (st.by_kind[kind] != 0)
+			log_info("  %-17s %10llu frames %8llu.%02llu MiB",
+				 pmm_kind_name((enum page_kind)kind),
+				 (unsigned long long)st.by_kind[kind],
+				 (unsigned long long)(st.by_kind[kind] >> 8),
+				 (unsigned long long)((st.by_kind[kind] & 0xff) * 100 >> 8));
+}
+
+/* Logs the CPU protections and the PAT that the early steps set up. */
+static void report_protections(unsigned prot, uint64_t old_pat)
+{
+	log_info("cpu: NX %s, WP %s, SMEP %s, SMAP %s", (prot & CPU_PROTECT_NX) ? "on" : "off",
+		 (prot & CPU_PROTECT_WP) ? "on" : "off",
+		 (prot & CPU_PROTECT_SMEP) ? "on" : "absent",
+		 (prot & CPU_PROTECT_SMAP) ? "on" : "absent");
+	log_info("PAT: 0x%016llx (PA4 write-combining; was 0x%016llx)",
+		 (unsigned long long)pat_read_cpu(), (unsigned long long)old_pat);
+}
+
+/* The kernel's own page tables replace the loader's; on failure the boot goes on with those. */
+static void init_kernel_space(const struct quire_boot_info *bi)
+{
+	kerr_t err = kernel_space_init(bi);
+
+	if (err != KERR_OK)
+		log_error("kernel space: no page tables of its own (%s): staying on the loader's",
+			  kerr_name(err));
 }
 
 /* Logs what the early steps could not say when they happened, for lack of a timestamp or a log. */
@@ -100,14 +164,23 @@ void kmain(struct quire_boot_info *bi, uint64_t entry_tsc)
 	console_printf("quire: %s starting\n", version_string());
 	check_boot_info(bi);
 	mmu_drop_identity_map();
+	uint64_t old_pat = pat_init_cpu();
+	unsigned prot = cpu_protect_enable();
 	kerr_t tsc = tsc_calibrate();
 	kerr_t guards = stack_protect_guards();
 	struct options opts = read_options(bi);
+	init_frames(bi, &opts);
+	kheap_init();
 	if (serial != KERR_OK)
 		log_warn("serial: no UART at COM1");
 	report_early(bi, tsc, guards);
+	report_protections(prot, old_pat);
+	init_kernel_space(bi);
 	summary_print(bi);
+	report_frames();
 	crash_trigger(opts.crash);
+	if (opts.bench)
+		bench_run_all();
 	if (opts.test)
 		ktest_run_all(bi);
 	log_info("boot complete; nothing more to run yet: halting");

@@ -16,7 +16,7 @@ static const char *const level_names[LOG_LEVEL_COUNT] = {
 static const char *const crash_names[CRASH_KIND_COUNT] = {
     [CRASH_NONE] = "none",         [CRASH_PAGEFAULT] = "pagefault", [CRASH_UD] = "ud",
     [CRASH_GPF] = "gpf",           [CRASH_PANIC] = "panic",         [CRASH_DIVIDE] = "divide",
-    [CRASH_OVERFLOW] = "overflow",
+    [CRASH_OVERFLOW] = "overflow", [CRASH_LOCKRANK] = "lockrank",
 };
 
 /* A handler returns NULL when it used the token, or the reason it could not. */
@@ -27,6 +27,14 @@ static const char *opt_test(const struct cmdline_token *t, struct options *opts)
 	if (t->has_value)
 		return "takes no value";
 	opts->test = true;
+	return NULL;
+}
+
+static const char *opt_bench(const struct cmdline_token *t, struct options *opts)
+{
+	if (t->has_value)
+		return "takes no value";
+	opts->bench = true;
 	return NULL;
 }
 
@@ -49,7 +57,25 @@ static const char *opt_crash(const struct cmdline_token *t, struct options *opts
 			return NULL;
 		}
 	}
-	return "expects pagefault, ud, gpf, panic, divide or overflow";
+	return "expects pagefault, ud, gpf, panic, divide, overflow or lockrank";
+}
+
+/* A decimal count from 1 to 10^15 (no sign, no base prefix, no overflow to think about). */
+static const char *opt_failalloc(const struct cmdline_token *t, struct options *opts)
+{
+	uint64_t n = 0;
+
+	if (t->value_len == 0 || t->value_len > 15)
+		return "expects a number from 1";
+	for (size_t i = 0; i < t->value_len; i++) {
+		if (t->value[i] < '0' || t->value[i] > '9')
+			return "expects a number from 1";
+		n = n * 10 + (uint64_t)(t->value[i] - '0');
+	}
+	if (n == 0)
+		return "expects a number from 1";
+	opts->failalloc = n;
+	return NULL;
 }
 
 static const char *opt_loader(const struct cmdline_token *t, struct options *opts)
@@ -61,10 +87,8 @@ static const struct {
 	const char *key;
 	option_fn fn;
 } handlers[] = {
-    {"test", opt_test},
-    {"loglevel", opt_loglevel},
-    {"crash", opt_crash},
-    {"video", opt_loader},
+    {"test", opt_test},   {"bench", opt_bench},         {"loglevel", opt_loglevel},
+    {"crash", opt_crash}, {"failalloc", opt_failalloc}, {"video", opt_loader},
 };
 
 void options_parse(const char *text, size_t len, struct options *opts, options_ignored_fn ignored,
@@ -73,7 +97,8 @@ void options_parse(const char *text, size_t len, struct options *opts, options_i
 	struct cmdline_iter it;
 	struct cmdline_token t;
 
-	*opts = (struct options){.test = false, .loglevel = LOG_INFO, .crash = CRASH_NONE};
+	*opts = (struct options){
+	    .test = false, .loglevel = LOG_INFO, .crash = CRASH_NONE, .failalloc = 0};
 	cmdline_init(&it, text, len);
 	while (cmdline_next(&it, &t)) {
 		const char *reason = "unknown key";

@@ -2,8 +2,10 @@
  * Kernel options from the boot command line (boot_info.cmdline).
  *
  *   test                               run the built-in tests, report TAP, end QEMU with a verdict
+ *   bench                              run the in-kernel benchmarks instead (bench.h), then end QEMU
  *   loglevel=error|warn|info|debug     the log threshold (default info)
- *   crash=pagefault|ud|gpf|panic|divide|overflow  crash deliberately after the boot summary
+ *   crash=pagefault|ud|gpf|panic|divide|overflow|lockrank  crash deliberately after the boot summary
+ *   failalloc=N                        the N-th frame or heap allocation fails (fail_inject.h)
  *   video=WxH                          the loader's: accepted and left alone
  * Anything else is reported through the callback and otherwise ignored: a typo must not stop a
  * boot. A later token overrides an earlier one. Pure and host-tested.
@@ -12,6 +14,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "kernel/crash.h"
 #include "kernel/lib/cmdline.h"
@@ -19,8 +22,10 @@
 
 struct options {
 	bool test;
+	bool bench;
 	enum log_level loglevel;
 	enum crash_kind crash;
+	uint64_t failalloc; /* 0: no injected failure */
 };
 
 /* Told about each token options_parse() ignores, with the reason ("unknown key", ...). */

@@ -178,6 +178,7 @@ scenario_crash crash-gpf gpf 'General protection' 'crash_gpf\+0x'
 scenario_crash crash-divide divide 'Divide error' 'crash_divide\+0x'
 scenario_crash crash-panic panic 'PANIC: crash_panic' 'crash_panic\+0x'
 scenario_crash crash-overflow overflow 'Double fault' 'recurse\+0x'
+scenario_crash crash-lockrank lockrank 'lock rank violation: taking crash-outer' 'crash_lockrank\+0x'
 scenario_loader loader-garbage 'quire-loader: error: .*kernel\.elf' --kernel "$garbage"
 scenario_loader loader-truncated 'quire-loader: error: .*kernel\.elf' --kernel "$truncated"
 scenario_loader loader-missing 'quire-loader: error: .*kernel\.elf' --no-kernel

@@ -12,6 +12,8 @@ static const char *const names[KERR_COUNT] = {
     [KERR_UNSUPPORTED] = "UNSUPPORTED",
     [KERR_TIMEOUT] = "TIMEOUT",
     [KERR_NO_MEMORY] = "NO_MEMORY",
+    [KERR_EXISTS] = "EXISTS",
+    [KERR_ACCESS_DENIED] = "ACCESS_DENIED",
 };
 
 const char *kerr_name(kerr_t err)

@@ -14,11 +14,13 @@
 
 enum __attribute__((warn_unused_result)) kerr {
 	KERR_OK = 0,
-	KERR_INVALID,     /* a malformed argument or input structure */
-	KERR_NOT_FOUND,   /* what was looked up does not exist */
-	KERR_UNSUPPORTED, /* the hardware or the request is not supported */
-	KERR_TIMEOUT,     /* a device did not answer in time */
-	KERR_NO_MEMORY,   /* an allocation failed */
+	KERR_INVALID,       /* a malformed argument or input structure */
+	KERR_NOT_FOUND,     /* what was looked up does not exist */
+	KERR_UNSUPPORTED,   /* the hardware or the request is not supported */
+	KERR_TIMEOUT,       /* a device did not answer in time */
+	KERR_NO_MEMORY,     /* an allocation failed */
+	KERR_EXISTS,        /* what was to be created overlaps or collides with something there */
+	KERR_ACCESS_DENIED, /* the rights asked for exceed the rights allowed */
 	KERR_COUNT
 };
 typedef enum kerr kerr_t;

@@ -20,9 +20,11 @@ enum lock_rank {
 	LOCK_RANK_NONE = 0,   /* not a lock: the bottom of a CPU's rank stack */
 	LOCK_RANK_TEST_OUTER, /* built-in tests of the rank checker */
 	LOCK_RANK_TEST_INNER,
-	LOCK_RANK_KHEAP,   /* kheap size classes; released before the heap calls the pmm */
-	LOCK_RANK_PMM,     /* buddy free lists */
-	LOCK_RANK_CONSOLE, /* the console: any code may log while holding any other lock */
+	LOCK_RANK_VM_AREA, /* a vm_area's pages and mapping list; taken under a space's lock */
+	LOCK_RANK_PAGE_TREE_CACHE, /* page-tree node cache: freed into under a vm_area's lock */
+	LOCK_RANK_KHEAP,           /* kheap size classes; released before the heap calls the pmm */
+	LOCK_RANK_PMM,             /* buddy free lists */
+	LOCK_RANK_CONSOLE,         /* the console: any code may log while holding any other lock */
 	LOCK_RANK_COUNT
 };
 

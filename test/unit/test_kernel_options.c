@@ -91,6 +91,7 @@ static void test_defaults(void **state)
 	struct options o = parse("", &log);
 
 	assert_false(o.test);
+	assert_false(o.bench);
 	assert_int_equal(o.loglevel, LOG_INFO);
 	assert_int_equal(o.crash, CRASH_NONE);
 	assert_int_equal(log.count, 0);
@@ -114,6 +115,10 @@ static void test_each_option(void **state)
 	assert_int_equal(o.crash, CRASH_PANIC);
 	o = parse("crash=overflow", &log);
 	assert_int_equal(o.crash, CRASH_OVERFLOW);
+	o = parse("crash=lockrank bench", &log);
+	assert_int_equal(o.crash, CRASH_LOCKRANK);
+	assert_true(o.bench);
+	assert_false(o.test);
 }
 
 static void test_ignored_tokens(void **state)
@@ -125,12 +130,13 @@ static void test_ignored_tokens(void **state)
 	assert_int_equal(o.loglevel, LOG_INFO);
 	assert_int_equal(o.crash, CRASH_NONE);
 	assert_int_equal(log.count, 6);
-	assert_string_equal(log.text,
-			    "[quiet: unknown key][test=1: takes no value]"
-			    "[loglevel=loud: expects error, warn, info or debug]"
-			    "[crash=none: expects pagefault, ud, gpf, panic, divide or overflow]"
-			    "[crash: expects pagefault, ud, gpf, panic, divide or overflow]"
-			    "[LOGLEVEL=info: unknown key]");
+	assert_string_equal(
+	    log.text,
+	    "[quiet: unknown key][test=1: takes no value]"
+	    "[loglevel=loud: expects error, warn, info or debug]"
+	    "[crash=none: expects pagefault, ud, gpf, panic, divide, overflow or lockrank]"
+	    "[crash: expects pagefault, ud, gpf, panic, divide, overflow or lockrank]"
+	    "[LOGLEVEL=info: unknown key]");
 }
 
 static void test_null_callback(void **state)

@@ -9,9 +9,13 @@
 #include <stdint.h>
 
 #define CPU_CR0_WP    (1ull << 16)
+#define CPU_CR4_PGE   (1ull << 7)
+#define CPU_CR4_SMEP  (1ull << 20)
+#define CPU_CR4_SMAP  (1ull << 21)
 #define CPU_EFER      0xc0000080u
 #define CPU_EFER_NXE  (1ull << 11)
 #define CPU_RFLAGS_IF (1ull << 9)
+#define CPU_RFLAGS_AC (1ull << 18)
 
 /* The operand of lgdt/lidt and the result of sgdt/sidt. */
 struct cpu_table_register {
@@ -43,12 +47,25 @@ static inline uint64_t cpu_rdmsr(uint32_t msr)
 	return ((uint64_t)hi << 32) | lo;
 }
 
+static inline void cpu_wrmsr(uint32_t msr, uint64_t v)
+{
+	__asm__ volatile("wrmsr"
+			 :
+			 : "c"(msr), "a"((uint32_t)v), "d"((uint32_t)(v >> 32))
+			 : "memory");
+}
+
 static inline uint64_t cpu_read_cr0(void)
 {
 	uint64_t v;
 
 	__asm__ volatile("mov %%cr0, %0" : "=r"(v));
 	return v;
+}
+
+static inline void cpu_write_cr0(uint64_t v)
+{
+	__asm__ volatile("mov %0, %%cr0" : : "r"(v) : "memory");
 }
 
 static inline uint64_t cpu_read_cr2(void)
@@ -79,6 +96,17 @@ static inline uint64_t cpu_read_cr4(void)
 
 	__asm__ volatile("mov %%cr4, %0" : "=r"(v));
 	return v;
+}
+
+static inline void cpu_write_cr4(uint64_t v)
+{
+	__asm__ volatile("mov %0, %%cr4" : : "r"(v) : "memory");
+}
+
+/* Writes back and invalidates every cache line of this CPU (slow: boot and PAT changes only). */
+static inline void cpu_wbinvd(void)
+{
+	__asm__ volatile("wbinvd" : : : "memory");
 }
 
 static inline void cpu_invlpg(uint64_t vaddr)

@@ -1,5 +1,7 @@
 /*
- * The early page-table walker of mmu.h.
+ * The live-table helpers of mmu.h: the two that change the loader's tables walk them here (they
+ * must not touch frame reference counts, which the loader's tables do not have); translation is
+ * pagetable_query().
  */
 #include "kernel/arch/x86_64/mmu.h"
 
@@ -65,21 +67,22 @@ static uint64_t *find_leaf(vaddr_t va, int *level_out, uint64_t *all_levels_and,
 	return NULL;
 }
 
+struct pagetable mmu_live_pagetable(void)
+{
+	return (struct pagetable){.root = cpu_read_cr3() & MMU_ADDRESS};
+}
+
 kerr_t mmu_translate(vaddr_t va, struct mmu_translation *out)
 {
-	uint64_t and_bits, or_bits;
-	int level;
-	uint64_t *leaf = find_leaf(va, &level, &and_bits, &or_bits);
+	struct pagetable live = mmu_live_pagetable();
+	struct pagetable_mapping m;
 
-	if (leaf == NULL)
-		return KERR_NOT_FOUND;
-	uint64_t size = 1ull << (12 + 9 * level);
-	/* A large page's address field also holds its PAT bit (12): mask to the page size. */
-	out->phys = (*leaf & MMU_ADDRESS & ~(size - 1)) | (va & (size - 1));
-	out->page_size = size;
-	out->writable = (and_bits & MMU_WRITABLE) != 0;
-	out->user = (and_bits & MMU_USER) != 0;
-	out->executable = (or_bits & MMU_NX) == 0;
+	TRY(pagetable_query(&live, va, &m));
+	out->phys = m.pa;
+	out->page_size = m.page_size;
+	out->writable = (m.prot & PAGETABLE_WRITE) != 0;
+	out->user = (m.prot & PAGETABLE_USER) != 0;
+	out->executable = (m.prot & PAGETABLE_EXEC) != 0;
 	return KERR_OK;
 }
 

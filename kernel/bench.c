@@ -1,0 +1,93 @@
+/*
+ * The benchmark runner; see bench.h. Figures are kept in tenths of a tick per operation so that
+ * a cost below one tick per operation (nothing here, but the runner should not care) and the
+ * subtraction of a baseline stay exact enough.
+ */
+#include "kernel/bench.h"
+
+#include <stdbool.h>
+
+#include <quire/debug_exit.h>
+
+#include "kernel/arch/x86_64/qemu_exit.h"
+#include "kernel/benches/memory_bench.h"
+#include "kernel/console.h"
+#include "kernel/lib/log.h"
+#include "kernel/lib/string.h"
+
+#define MAX_BENCHES 32u
+
+static uint64_t samples[BENCH_ROUNDS];
+
+static uint64_t median(uint64_t *v, unsigned n)
+{
+	for (unsigned i = 1; i < n; i++) {
+		uint64_t x = v[i];
+		unsigned j = i;
+		for (; j > 0 && v[j - 1] > x; j--)
+			v[j] = v[j - 1];
+		v[j] = x;
+	}
+	return v[n / 2];
+}
+
+static uint64_t empty_measurement(void)
+{
+	for (unsigned r = 0; r < BENCH_ROUNDS; r++) {
+		uint64_t t0 = bench_now();
+		samples[r] = bench_now() - t0;
+	}
+	return median(samples, BENCH_ROUNDS);
+}
+
+/* The median ticks of one batch of B, minus OVERHEAD, in tenths of a tick per operation. */
+static uint64_t measure(const struct bench *b, uint64_t overhead)
+{
+	b->run(b->batch); /* warm-up */
+	for (unsigned r = 0; r < BENCH_ROUNDS; r++)
+		samples[r] = b->run(b->batch);
+	uint64_t m = median(samples, BENCH_ROUNDS);
+	m = m > overhead ? m - overhead : 0;
+	return (m * 10 + b->batch / 2) / b->batch;
+}
+
+static void report(const char *name, uint64_t tenths)
+{
+	console_printf("BENCH %s %llu.%llu ticks\n", name, (unsigned long long)(tenths / 10),
+		       (unsigned long long)(tenths % 10));
+}
+
+static const struct bench *find(const struct bench *t, unsigned n, const char *name)
+{
+	for (unsigned i = 0; i < n; i++)
+		if (strcmp(t[i].name, name) == 0)
+			return &t[i];
+	return NULL;
+}
+
+void bench_run_all(void)
+{
+	unsigned n;
+	const struct bench *t = memory_bench_table(&n);
+	uint64_t result[MAX_BENCHES];
+	uint64_t overhead = empty_measurement();
+
+	log_info("bench: %u benchmarks, %u rounds each, median; empty measurement %llu ticks", n,
+		 BENCH_ROUNDS, (unsigned long long)overhead);
+	console_printf("BENCH tsc_overhead %llu.0 ticks\n", (unsigned long long)overhead);
+	for (unsigned i = 0; i < n && i < MAX_BENCHES; i++) {
+		result[i] = measure(&t[i], overhead);
+		report(t[i].name, result[i]);
+		if (t[i].baseline == NULL)
+			continue;
+		const struct bench *base = find(t, i, t[i].baseline);
+		if (base == NULL) {
+			log_warn("bench: %s: no earlier benchmark %s", t[i].name, t[i].baseline);
+			continue;
+		}
+		uint64_t b = result[base - t];
+		report(t[i].derived, result[i] > b ? result[i] - b : 0);
+	}
+	console_printf("BENCH-DONE\n");
+	qemu_exit(QUIRE_EXIT_PASSED);
+}
