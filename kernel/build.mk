@@ -104,3 +104,10 @@ UNIT_SRCS_kernel_pagetable := test/unit/test_kernel_pagetable.c kernel/memory/pa
 	kernel/memory/pat.c kernel/memory/pmm.c kernel/memory/pmm_init.c \
 	kernel/memory/fail_inject.c kernel/lib/spinlock.c kernel/lib/alloc_check.c
 
+UNIT_TESTS += kernel_region_tree
+UNIT_SRCS_kernel_region_tree := test/unit/test_kernel_region_tree.c kernel/memory/region_tree.c \
+	kernel/lib/kerr.c
+UNIT_TESTS += kernel_page_tree
+UNIT_SRCS_kernel_page_tree := test/unit/test_kernel_page_tree.c kernel/memory/page_tree.c \
+	kernel/memory/page_tree_cache.c kernel/memory/pmm.c kernel/memory/pmm_init.c \
+	kernel/memory/fail_inject.c kernel/lib/spinlock.c kernel/lib/alloc_check.c
