@@ -59,6 +59,7 @@ help:
 	@echo "make            build the loader, the kernel and the disk image ($(IMAGE))"
 	@echo "make run        boot the image under QEMU/OVMF (window if a display exists, serial here)"
 	@echo "make test       every test tier: format check, host unit tests, in-QEMU suite"
+	@echo "make bench      in-kernel benchmarks under -icount; table and $(BUILD)/bench.json"
 	@echo "make debug      QEMU halted with a gdb stub, gdb attached with kernel symbols"
 	@echo "make unit       host unit tests only (cmocka, ASan/UBSan)"
 	@echo "make qemu-test  the in-QEMU suite only"
