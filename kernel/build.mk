@@ -111,3 +111,11 @@ UNIT_TESTS += kernel_page_tree
 UNIT_SRCS_kernel_page_tree := test/unit/test_kernel_page_tree.c kernel/memory/page_tree.c \
 	kernel/memory/page_tree_cache.c kernel/memory/pmm.c kernel/memory/pmm_init.c \
 	kernel/memory/fail_inject.c kernel/lib/spinlock.c kernel/lib/alloc_check.c
+UNIT_TESTS += kernel_vm
+UNIT_SRCS_kernel_vm := test/unit/test_kernel_vm.c kernel/memory/vm_area.c \
+	kernel/memory/vm_area_open.c kernel/memory/vm_area_fixed.c kernel/memory/vm_area_guarded.c \
+	kernel/memory/vm_area_reservation.c kernel/memory/vm_space.c kernel/memory/vm_space_fault.c \
+	kernel/memory/vm_space_resize.c kernel/objects/kobject.c kernel/memory/page_tree.c \
+	kernel/memory/page_tree_cache.c kernel/memory/region_tree.c kernel/memory/pagetable.c \
+	kernel/memory/pat.c kernel/memory/kheap.c kernel/memory/pmm.c kernel/memory/pmm_init.c \
+	kernel/memory/fail_inject.c kernel/lib/spinlock.c kernel/lib/alloc_check.c kernel/lib/kerr.c

@@ -33,6 +33,7 @@
 #include "kernel/memory/pat.h"
 #include "kernel/memory/phys.h"
 #include "kernel/memory/pmm.h"
+#include "kernel/memory/vm_boot.h"
 #include "kernel/options.h"
 #include "kernel/panic.h"
 #include "kernel/summary.h"
@@ -176,6 +177,7 @@ void kmain(struct quire_boot_info *bi, uint64_t entry_tsc)
 	report_early(bi, tsc, guards);
 	report_protections(prot, old_pat);
 	init_kernel_space(bi);
+	vm_boot_init();
 	summary_print(bi);
 	report_frames();
 	crash_trigger(opts.crash);

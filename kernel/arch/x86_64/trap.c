@@ -6,7 +6,9 @@
 #include "kernel/arch/x86_64/cpu.h"
 #include "kernel/console.h"
 #include "kernel/ksyms.h"
+#include "kernel/lib/alloc_check.h"
 #include "kernel/lib/compiler.h"
+#include "kernel/memory/vm_space.h"
 #include "kernel/panic.h"
 
 static const struct {
@@ -135,10 +137,45 @@ static void print_registers(const struct trap_frame *f)
 		       (unsigned long long)cpu_read_cr4());
 }
 
+/*
+ * A page fault goes to the VM. The space is chosen by the privilege level of the faulting code,
+ * not by the address: user code faults in its process's space, the kernel in the kernel space
+ * (so a kernel touch of a user address is not served). Returns NULL when the fault was served
+ * (the instruction is retried), else the reason it could not be. Issue 5: a user fault that
+ * cannot be served kills the process with that reason, and a kernel fault in copy-from/to-user
+ * takes an exception fixup; until then both are fatal below.
+ */
+static const char *page_fault(const struct trap_frame *f)
+{
+	bool user = (f->cs & 3) != 0;
+	struct vm_space *space = user ? vm_space_current_user() : vm_space_kernel();
+	unsigned access = VM_PROT_READ;
+
+	if (f->error_code & TRAP_PF_WRITE)
+		access = VM_PROT_WRITE;
+	else if (f->error_code & TRAP_PF_FETCH)
+		access = VM_PROT_EXEC;
+	if (f->error_code & TRAP_PF_RESERVED)
+		return "a reserved bit is set in a page-table entry";
+	if (space == NULL)
+		return user ? "no user address space (no processes yet)" : "no kernel space yet";
+	fault_context_enter();
+	enum vm_fault_result r = vm_space_allocate(space, cpu_read_cr2(), access);
+	fault_context_exit();
+	return r == VM_FAULT_OK ? NULL : vm_fault_result_name(r);
+}
+
 void trap_dispatch(struct trap_frame *f)
 {
+	const char *reason = "";
+
 	if (hook != NULL && hook(f, hook_ctx))
 		return;
+	if (f->vector == TRAP_PAGE_FAULT) {
+		reason = page_fault(f);
+		if (reason == NULL)
+			return;
+	}
 
 	/* Every other exception is fatal for now: report it all, then panic from the faulting
 	 * frame so the backtrace starts at the faulting instruction. */
@@ -147,6 +184,7 @@ void trap_dispatch(struct trap_frame *f)
 		       trap_mnemonic(f->vector), trap_name(f->vector), mode);
 	print_error_code(f);
 	print_registers(f);
-	panic_at_frame(__func__, f->rip, f->rbp, "unhandled %s %s in %s mode",
-		       trap_mnemonic(f->vector), trap_name(f->vector), mode);
+	panic_at_frame(__func__, f->rip, f->rbp, "unhandled %s %s in %s mode%s%s",
+		       trap_mnemonic(f->vector), trap_name(f->vector), mode, *reason ? ": " : "",
+		       reason);
 }

@@ -1,0 +1,301 @@
+/*
+ * vm_space: creation, map, unmap, protect, destroy and the kernel space. Resizing an area across
+ * its spaces is in vm_space_resize.c, the fault path in vm_space_fault.c. See vm_space.h for the model.
+ */
+#include "kernel/memory/vm_space.h"
+
+#include <stddef.h>
+
+#include "kernel/arch/x86_64/percpu.h"
+#include "kernel/lib/compiler.h"
+#include "kernel/lib/spinlock.h"
+#include "kernel/memory/kheap.h"
+#include "kernel/memory/pmm.h"
+#include "kernel/memory/vm_area_internal.h"
+#include "kernel/memory/vm_space_internal.h"
+#include "kernel/panic.h"
+
+static struct vm_space kernel_space;
+static bool kernel_space_ready;
+
+void vm_space_lock(struct vm_space *space)
+{
+	int32_t cpu = (int32_t)cpu_current_id();
+
+	kassert(spin_held_count() == 0); /* a blocking lock: never under a spinlock */
+	/* A CPU that takes it twice would spin forever: most likely a fault in VM code. */
+	kassert(space->lock.owner_cpu != cpu && "recursive vm_space_lock (a fault under it?)");
+	while (__atomic_exchange_n(&space->lock.locked, 1, __ATOMIC_ACQUIRE) != 0)
+		while (__atomic_load_n(&space->lock.locked, __ATOMIC_RELAXED) != 0)
+			__builtin_ia32_pause();
+	space->lock.owner_cpu = cpu;
+}
+
+void vm_space_unlock(struct vm_space *space)
+{
+	kassert(space->lock.owner_cpu == (int32_t)cpu_current_id());
+	space->lock.owner_cpu = -1;
+	__atomic_store_n(&space->lock.locked, 0, __ATOMIC_RELEASE);
+}
+
+static void space_init(struct vm_space *space, bool user)
+{
+	space->lock = (struct vm_space_lock){.locked = 0, .owner_cpu = -1};
+	space->user = user;
+	if (user)
+		region_tree_init(&space->regions, VM_USER_LO, VM_USER_HI);
+	else
+		region_tree_init(&space->regions, QUIRE_KERNEL_HALF_BASE, VM_KERNEL_HI);
+}
+
+/* Reserves [BASE, BASE + SIZE) of the kernel space with an unbacked area. */
+static kerr_t reserve(vaddr_t base, uint64_t size)
+{
+	struct vm_area *area;
+	vaddr_t got;
+
+	TRY(vm_area_create_reservation(size / PAGE_SIZE, &area));
+	kerr_t err = vm_space_map(&kernel_space, area, 0, base, size / PAGE_SIZE, 0, &got);
+	vm_area_put(area); /* the mapping keeps it */
+	return err;
+}
+
+kerr_t vm_init(struct pagetable *kernel_tables)
+{
+	kassert(kernel_tables != NULL);
+	TRY(vm_zero_page_init());
+	space_init(&kernel_space, false);
+	kernel_space.pt = *kernel_tables;
+	kernel_space_ready = true;
+	TRY(reserve(QUIRE_LINEAR_MAP_BASE, QUIRE_LINEAR_MAP_MAX_SIZE));
+	TRY(reserve(QUIRE_KERNEL_LINK_BASE, VM_KERNEL_HI - QUIRE_KERNEL_LINK_BASE));
+	return KERR_OK;
+}
+
+struct vm_space *vm_space_kernel(void)
+{
+	return kernel_space_ready ? &kernel_space : NULL;
+}
+
+struct vm_space *vm_space_current_user(void)
+{
+	return NULL; /* issue 5: the running process's space */
+}
+
+kerr_t vm_space_create(struct vm_space **out)
+{
+	kassert(kernel_space_ready);
+	struct vm_space *space = kzalloc(sizeof(*space));
+	if (space == NULL)
+		return KERR_NO_MEMORY;
+	space_init(space, true);
+	kerr_t err = pagetable_create(&space->pt, &kernel_space.pt);
+	if (err != KERR_OK)
+		goto free_space;
+	*out = space;
+	return KERR_OK;
+
+free_space:
+	kfree(space);
+	return err;
+}
+
+unsigned vm_space_pte_rights(const struct vm_space *space, unsigned prot)
+{
+	return prot | (space->user ? PAGETABLE_USER : 0);
+}
+
+void vm_space_clear_ptes(struct vm_space *space, struct vm_mapping *m, uint64_t first_page,
+			 uint64_t pages)
+{
+	if (m->prot == 0 || pages == 0)
+		return; /* no rights, no PTEs: never touch what a reservation covers */
+	kerr_t err =
+	    pagetable_unmap(&space->pt, m->node.base + first_page * PAGE_SIZE, pages, NULL, NULL);
+	kassert(err == KERR_OK);
+}
+
+/*
+ * Before AREA gets its second mapping: a zero-page PTE in the first mapping's space would go
+ * stale once another space writes the page, so the area stops using the zero page and the first
+ * mapping's PTEs are cleared (they fault back in from the page tree). Retries if the list
+ * changes while the lock of that space is taken.
+ */
+static void stop_zero_page(struct vm_area *area)
+{
+	for (;;) {
+		spin_lock(&area->lock);
+		if (area->shared || !area->zero_mapped || area->mapping_count != 1) {
+			area->shared = area->shared || area->mapping_count != 0;
+			spin_unlock(&area->lock);
+			return;
+		}
+		struct vm_mapping *first = area->mappings;
+		struct vm_space *other = first->space;
+		uint64_t generation = area->mapping_generation;
+		spin_unlock(&area->lock);
+
+		vm_space_lock(other);
+		spin_lock(&area->lock);
+		bool same = area->mapping_generation == generation;
+		if (same)
+			area->shared = true; /* from now on no fault maps the zero page */
+		spin_unlock(&area->lock);
+		if (same)
+			vm_space_clear_ptes(other, first, 0, first->node.size / PAGE_SIZE);
+		vm_space_unlock(other);
+		if (same)
+			return;
+	}
+}
+
+/* The checks of vm_space_map() that need no lock but the area's. */
+static kerr_t check_map(struct vm_space *space, struct vm_area *area, uint64_t offset, vaddr_t addr,
+			uint64_t pages, unsigned prot)
+{
+	if (pages == 0 || (prot & ~VM_PROT_ALL) != 0 || (prot != 0 && !(prot & VM_PROT_READ)))
+		return KERR_INVALID;
+	if (addr != VM_MAP_ANYWHERE && addr % PAGE_SIZE != 0)
+		return KERR_INVALID;
+	if ((prot & ~area->max_prot) != 0)
+		return KERR_ACCESS_DENIED;
+	if (pages > (space->regions.hi - space->regions.lo) / PAGE_SIZE)
+		return KERR_INVALID;
+	spin_lock(&area->lock);
+	bool fits = offset < area->pages && pages <= area->pages - offset;
+	spin_unlock(&area->lock);
+	return fits ? KERR_OK : KERR_INVALID;
+}
+
+kerr_t vm_space_map(struct vm_space *space, struct vm_area *area, uint64_t offset, vaddr_t addr,
+		    uint64_t pages, unsigned prot, vaddr_t *base_out)
+{
+	kerr_t err;
+	uint64_t base = addr;
+
+	TRY(check_map(space, area, offset, addr, pages, prot));
+	struct vm_mapping *m = kzalloc(sizeof(*m));
+	if (m == NULL)
+		return KERR_NO_MEMORY;
+	m->space = space;
+	m->area = area;
+	m->offset = offset;
+	m->prot = prot;
+	stop_zero_page(area);
+
+	vm_space_lock(space);
+	if (addr == VM_MAP_ANYWHERE)
+		err = region_tree_place_anywhere(&space->regions, &m->node, pages * PAGE_SIZE,
+						 PAGE_SIZE, &base);
+	else
+		err = region_tree_place_at(&space->regions, &m->node, addr, pages * PAGE_SIZE);
+	if (err != KERR_OK)
+		goto unlock;
+	vm_area_get(area);
+	spin_lock(&area->lock);
+	vm_area_link_mapping(area, m);
+	spin_unlock(&area->lock);
+	vm_space_unlock(space);
+	*base_out = base;
+	return KERR_OK;
+
+unlock:
+	vm_space_unlock(space);
+	kfree(m);
+	return err;
+}
+
+/* The mapping based exactly at ADDR, or NULL. Space lock held. */
+static struct vm_mapping *find_based_at(struct vm_space *space, vaddr_t addr)
+{
+	struct region_node *node = region_tree_find(&space->regions, addr);
+
+	if (node == NULL || node->base != addr)
+		return NULL;
+	return container_of(node, struct vm_mapping, node);
+}
+
+/* Takes M out of the region tree and its area's list. Space lock held. */
+static void unregister(struct vm_space *space, struct vm_mapping *m)
+{
+	region_tree_remove(&space->regions, &m->node);
+	spin_lock(&m->area->lock);
+	vm_area_unlink_mapping(m->area, m);
+	spin_unlock(&m->area->lock);
+}
+
+kerr_t vm_space_unmap(struct vm_space *space, vaddr_t addr)
+{
+	vm_space_lock(space);
+	struct vm_mapping *m = find_based_at(space, addr);
+	if (m == NULL) {
+		vm_space_unlock(space);
+		return KERR_NOT_FOUND;
+	}
+	vm_space_clear_ptes(space, m, 0, m->node.size / PAGE_SIZE); /* PTEs and TLB first, ... */
+	unregister(space, m);                                       /* ... then the records */
+	vm_space_unlock(space);
+	vm_area_put(m->area);
+	kfree(m);
+	return KERR_OK;
+}
+
+kerr_t vm_space_protect(struct vm_space *space, vaddr_t addr, unsigned prot)
+{
+	kerr_t err = KERR_OK;
+
+	if ((prot & ~VM_PROT_ALL) != 0 || (prot != 0 && !(prot & VM_PROT_READ)))
+		return KERR_INVALID;
+	vm_space_lock(space);
+	struct vm_mapping *m = find_based_at(space, addr);
+	if (m == NULL) {
+		err = KERR_NOT_FOUND;
+	} else if ((prot & ~m->area->max_prot) != 0) {
+		err = KERR_ACCESS_DENIED;
+	} else if (prot == 0 || (prot & VM_PROT_WRITE)) {
+		/* Cleared, not rewritten: a writable PTE must never point at the zero page. */
+		vm_space_clear_ptes(space, m, 0, m->node.size / PAGE_SIZE);
+		m->prot = prot;
+	} else if (m->prot != 0) {
+		err = pagetable_protect(&space->pt, m->node.base, m->node.size / PAGE_SIZE,
+					vm_space_pte_rights(space, prot));
+		kassert(err == KERR_OK);
+		m->prot = prot;
+	} else {
+		m->prot = prot;
+	}
+	vm_space_unlock(space);
+	return err;
+}
+
+void vm_space_destroy(struct vm_space *space)
+{
+	struct vm_mapping *dead = NULL;
+	struct region_node *node;
+
+	kassert(space != &kernel_space && !pagetable_live(&space->pt));
+	vm_space_lock(space);
+	while ((node = region_tree_first(&space->regions)) != NULL) {
+		struct vm_mapping *m = container_of(node, struct vm_mapping, node);
+		unregister(space, m); /* no PTE work: the whole table goes */
+		m->area_next = dead;
+		dead = m;
+	}
+	vm_space_unlock(space);
+	while (dead != NULL) {
+		struct vm_mapping *m = dead;
+		dead = m->area_next;
+		vm_area_put(m->area);
+		kfree(m);
+	}
+	pagetable_destroy(&space->pt);
+	kfree(space);
+}
+
+uint64_t vm_space_mapping_count(struct vm_space *space)
+{
+	vm_space_lock(space);
+	uint64_t n = space->regions.count;
+	vm_space_unlock(space);
+	return n;
+}

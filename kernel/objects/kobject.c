@@ -1,0 +1,51 @@
+/*
+ * Kernel objects; see kobject.h. The release operation of each type is in one table here, so the
+ * set of object types is visible in one place (seL4 keeps the same switch in its object layer).
+ */
+#include "kernel/objects/kobject.h"
+
+#include <stddef.h>
+
+#include "kernel/lib/spinlock.h"
+#include "kernel/memory/vm_area.h"
+#include "kernel/panic.h"
+
+typedef void (*kobject_release_fn)(struct kobject *obj);
+
+static const kobject_release_fn release_ops[KOBJECT_TYPE_COUNT] = {
+    [KOBJECT_VM_AREA] = vm_area_release,
+};
+
+static uint64_t next_id = 1;
+
+void kobject_init(struct kobject *obj, enum kobject_type type)
+{
+	kassert(type > KOBJECT_NONE && type < KOBJECT_TYPE_COUNT);
+	obj->type = type;
+	obj->refcount = 1;
+	obj->id = __atomic_fetch_add(&next_id, 1, __ATOMIC_RELAXED);
+}
+
+void kobject_get(struct kobject *obj)
+{
+	uint32_t old = __atomic_fetch_add(&obj->refcount, 1, __ATOMIC_RELAXED);
+
+	kassert(old != 0 && old != UINT32_MAX);
+}
+
+void kobject_put(struct kobject *obj)
+{
+	uint32_t old = __atomic_fetch_sub(&obj->refcount, 1, __ATOMIC_ACQ_REL);
+
+	kassert(old != 0);
+	if (old != 1)
+		return;
+	kassert(spin_held_count() == 0);
+	kassert(obj->type < KOBJECT_TYPE_COUNT && release_ops[obj->type] != NULL);
+	release_ops[obj->type](obj);
+}
+
+uint32_t kobject_refcount(const struct kobject *obj)
+{
+	return __atomic_load_n(&obj->refcount, __ATOMIC_RELAXED);
+}
