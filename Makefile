@@ -6,6 +6,7 @@
 #   KERNEL_ELF   the kernel, installed as \quire\kernel.elf               (kernel/build.mk)
 #   INITRD       the cpio newc archive installed as \quire\initrd          (tools/build.mk)
 #   IMAGE        the GPT disk image with its FAT ESP                      (tools/build.mk)
+#   LIBC_A       the user C library, build/libc/libc.a                    (libc/build.mk)
 #   UNIT_TESTS   host unit-test names; test NAME is built from UNIT_SRCS_NAME (test/build.mk)
 #   FORMAT_SRCS  C sources and headers that must match .clang-format
 
@@ -49,11 +50,12 @@ FORMAT_SRCS = $(shell git ls-files -co --exclude-standard -- '*.c' '*.h' 2>/dev/
 
 include bootloader/build.mk
 include kernel/build.mk
+include libc/build.mk
 include tools/build.mk
 include test/build.mk
 
 .PHONY: all help
-all: $(IMAGE)
+all: $(IMAGE) $(LIBC_A)
 
 help:
 	@echo "make            build the loader, the kernel and the disk image ($(IMAGE))"

@@ -1,0 +1,37 @@
+# The user C library: $(BUILD)/libc/libc.a, for programs that run in Quire's user space.
+#
+# User code may use SSE (floating-point formatting needs it), so unlike the kernel there is no
+# -mgeneral-regs-only here. -fno-builtin keeps the compiler from turning memcpy's own loops into
+# calls to memcpy. The host unit tests build the same sources with QUIRE_HOST_TEST, which prefixes
+# every public name with quire_ (libc/include/__libc.h); see docs/libc.md.
+
+LIBC_DIR := $(BUILD)/libc
+LIBC_A := $(LIBC_DIR)/libc.a
+LIBC_SRCS := $(wildcard libc/string/*.c libc/stdio/*.c libc/stdlib/*.c libc/ctype/*.c \
+	libc/misc/*.c)
+LIBC_OBJS := $(patsubst libc/%.c,$(LIBC_DIR)/%.o,$(LIBC_SRCS))
+LIBC_CFLAGS := --target=x86_64-unknown-none-elf -ffreestanding -fno-builtin -nostdlib -std=c11 \
+	-O2 -g -fno-stack-protector -fno-pic -mno-red-zone $(WARNINGS) -Ilibc/include \
+	-I$(SYSROOT_INCLUDE)
+LIBC_AR := ar
+
+$(LIBC_DIR)/%.o: libc/%.c | $(DEPS_STAMP)
+	@mkdir -p $(@D)
+	$(Q)$(CC) $(LIBC_CFLAGS) -MMD -MP -c $< -o $@
+
+$(LIBC_A): $(LIBC_OBJS)
+	@mkdir -p $(@D)
+	$(Q)rm -f $@ && $(LIBC_AR) rcs $@ $^
+
+.PHONY: libc
+libc: $(LIBC_A)
+
+# Host unit tests: the library's sources against the host's C library.
+UNIT_TESTS += libc_string libc_printf libc_stdlib
+UNIT_SRCS_libc_string := test/unit/test_libc_string.c libc/string/mem.c libc/string/str.c \
+	libc/ctype/ctype.c
+UNIT_SRCS_libc_printf := test/unit/test_libc_printf.c libc/stdio/format.c \
+	libc/stdio/format_float.c libc/stdio/snprintf.c libc/stdio/printf.c libc/string/mem.c \
+	libc/string/str.c libc/misc/errno.c libc/misc/abort.c
+UNIT_SRCS_libc_stdlib := test/unit/test_libc_stdlib.c libc/stdlib/strtol.c libc/stdlib/qsort.c \
+	libc/ctype/ctype.c libc/misc/errno.c
