@@ -10,6 +10,7 @@
 
 #include <stddef.h>
 
+#include "kernel/lib/compiler.h"
 #include "kernel/memory/pmm.h"
 #include "kernel/panic.h"
 
@@ -33,6 +34,12 @@ static unsigned index_at(vaddr_t va, int level)
 static uint64_t *table_virt(paddr_t pa)
 {
 	return phys_to_virt(pa & PTE_ADDRESS);
+}
+
+/* The table page holding entry E. */
+static uint64_t *table_of(uint64_t *e)
+{
+	return (uint64_t *)((uintptr_t)e & ~(uintptr_t)(PAGETABLE_PAGE_4K - 1));
 }
 
 static struct page *table_page(const uint64_t *table)
@@ -333,6 +340,95 @@ kerr_t pagetable_map(struct pagetable *pt, vaddr_t va, paddr_t pa, uint64_t page
 	return err;
 }
 
+/* Effective PAGETABLE_* rights of a 4 KiB leaf reached through entries whose AND is ALL_AND and
+ * whose OR is ALL_OR (the leaf included), as pagetable_query() reports them. */
+static unsigned effective_rights(uint64_t all_and, uint64_t all_or)
+{
+	return PAGETABLE_READ | ((all_and & PTE_WRITABLE) ? PAGETABLE_WRITE : 0) |
+	       ((all_and & PTE_USER) ? PAGETABLE_USER : 0) |
+	       ((all_or & PTE_NX) ? 0 : PAGETABLE_EXEC);
+}
+
+/* pagetable_map_one()'s walk so far. */
+struct map_one_walk {
+	uint64_t *made[PAGETABLE_LEVELS - 1]; /* entries this call set to new tables, top first */
+	unsigned n_made;
+	uint64_t all_and, all_or; /* of the entries passed */
+	uint64_t table_bits;      /* of a new table's entry */
+	kerr_t err;
+};
+
+/*
+ * One step of pagetable_map_one()'s walk: the table below VA's entry in TABLE (at LEVEL > 0),
+ * made when missing; NULL with W->err set when a large leaf is there or no frame is left. Always
+ * inlined with a constant LEVEL, so the shifts and level tests fold away.
+ */
+static inline __attribute__((always_inline)) uint64_t *
+map_one_step(struct pagetable *pt, uint64_t *table, vaddr_t va, int level, struct map_one_walk *w)
+{
+	uint64_t *e = &table[index_at(va, level)];
+
+	if (UNLIKELY(!(*e & PTE_PRESENT))) {
+		paddr_t child = table_alloc(pt);
+		if (child == 0) {
+			w->err = KERR_NO_MEMORY;
+			return NULL;
+		}
+		entry_set(table, e, child | w->table_bits);
+		w->made[w->n_made++] = e;
+	} else if (UNLIKELY(is_leaf(*e, level))) {
+		w->err = KERR_INVALID; /* a large leaf, never made here: nothing to undo */
+		return NULL;
+	}
+	w->all_and &= *e;
+	w->all_or |= *e;
+	return table_virt(*e);
+}
+
+kerr_t pagetable_map_one(struct pagetable *pt, vaddr_t va, paddr_t pa, unsigned prot,
+			 enum cache_policy cache, unsigned keep_if)
+{
+	bool user = va <= LOWER_HALF_LAST;
+	struct map_one_walk w = {.n_made = 0,
+				 .all_and = ~0ull,
+				 .all_or = 0,
+				 .table_bits = PTE_PRESENT | PTE_WRITABLE | (user ? PTE_USER : 0)};
+	uint64_t *table = table_virt(pt->root);
+
+	if (va % PAGETABLE_PAGE_4K != 0 || (!user && va < KERNEL_HALF_FIRST) ||
+	    pa % PAGETABLE_PAGE_4K != 0 || pa >> 52 != 0 || !prot_ok(prot, PAGETABLE_RIGHTS, va) ||
+	    (unsigned)cache >= CACHE_POLICY_COUNT)
+		return KERR_INVALID;
+	_Static_assert(PAGETABLE_LEVELS == 4, "the walk below has one step per table level");
+	if ((table = map_one_step(pt, table, va, 3, &w)) == NULL ||
+	    (table = map_one_step(pt, table, va, 2, &w)) == NULL ||
+	    (table = map_one_step(pt, table, va, 1, &w)) == NULL)
+		goto fail;
+	uint64_t *e = &table[index_at(va, 0)];
+	uint64_t value = pa | leaf_bits(prot, cache, 0);
+	if (!(*e & PTE_PRESENT)) {
+		entry_set(table, e, value);
+		return KERR_OK;
+	}
+	if (leaf_address(*e, 0) == pa &&
+	    (keep_if & ~effective_rights(w.all_and & *e, w.all_or | *e)) == 0)
+		return KERR_OK; /* already right */
+	struct flush f = flush_begin(pt, va, 1);
+	*e = value; /* present before and after: the table's count is unchanged */
+	flush_leaf(&f, va);
+	return KERR_OK;
+
+fail:
+	/* Every table made here is empty but for the entry of the next one made: clear bottom up. */
+	while (w.n_made > 0) {
+		uint64_t *entry = w.made[--w.n_made];
+		uint64_t *child = table_virt(*entry);
+		entry_clear(table_of(entry), entry);
+		table_free(pt, child);
+	}
+	return w.err;
+}
+
 /* What a range walk does with each leaf. */
 struct range_op {
 	enum { OP_VISIT, OP_UNMAP, OP_PROTECT } kind;
@@ -446,11 +542,55 @@ static kerr_t run_range(struct pagetable *pt, vaddr_t va, uint64_t pages, struct
 	return KERR_OK;
 }
 
+/*
+ * pagetable_unmap() of one page, with what run_range() does for it in one walk: down to the leaf
+ * or the hole, a large leaf refused (it sticks out of one page), the leaf cleared, invalidated and
+ * reported, then the tables on the path that are left empty freed bottom up.
+ */
+static kerr_t unmap_one(struct pagetable *pt, vaddr_t va, pagetable_unmap_fn fn, void *ctx)
+{
+	uint64_t *entry[PAGETABLE_LEVELS]; /* entry[l]: the entry for VA at level l on the path */
+	uint64_t *table = table_virt(pt->root);
+	int l = PAGETABLE_LEVELS - 1;
+
+	if (va % PAGETABLE_PAGE_4K != 0 ||
+	    (va > LOWER_HALF_LAST - (PAGETABLE_PAGE_4K - 1) && va < KERNEL_HALF_FIRST))
+		return KERR_INVALID;
+	for (;; l--) {
+		entry[l] = &table[index_at(va, l)];
+		if (!(*entry[l] & PTE_PRESENT))
+			break; /* a hole: nothing to clear */
+		if (is_leaf(*entry[l], l)) {
+			if (l > 0)
+				return KERR_INVALID;
+			uint64_t old = *entry[0];
+			struct flush f = flush_begin(pt, va, 1);
+			entry_clear(table, entry[0]);
+			flush_leaf(&f, va);
+			if (fn != NULL)
+				fn(va, leaf_address(old, 0), PAGETABLE_PAGE_4K, ctx);
+			break;
+		}
+		table = table_virt(*entry[l]);
+	}
+	/* TABLE is the table at level l; free it and its parents while they are empty. */
+	for (; l < PAGETABLE_LEVELS - 1; l++) {
+		uint64_t *child = table_of(entry[l]);
+		if (table_page(child)->refcount != 0 || !freeable(l, va))
+			break;
+		entry_clear(table_of(entry[l + 1]), entry[l + 1]);
+		table_free(pt, child);
+	}
+	return KERR_OK;
+}
+
 kerr_t pagetable_unmap(struct pagetable *pt, vaddr_t va, uint64_t pages, pagetable_unmap_fn fn,
 		       void *ctx)
 {
 	struct range_op op = {.kind = OP_UNMAP, .unmap_fn = fn, .ctx = ctx};
 
+	if (pages == 1)
+		return unmap_one(pt, va, fn, ctx);
 	return run_range(pt, va, pages, &op);
 }
 

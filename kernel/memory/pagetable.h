@@ -143,6 +143,19 @@ kerr_t pagetable_fill_kernel_half(struct pagetable *pt);
 kerr_t pagetable_map(struct pagetable *pt, vaddr_t va, paddr_t pa, uint64_t pages, unsigned prot,
 		     enum cache_policy cache);
 
+/*
+ * pagetable_map_one - the fault path's single walk: makes the 4 KiB PTE of VA map PA with PROT
+ * (PAGETABLE_RIGHTS, READ required) and CACHE, allocating missing tables on the way. When a 4 KiB
+ * leaf is already there it is left alone if it maps PA and its rights (effective over every
+ * level, as pagetable_query() reports them) include every right in KEEP_IF; otherwise it is
+ * rewritten in place (no table is freed and refilled) and its TLB entry invalidated as
+ * pagetable_unmap() would. VA and PA page aligned. Errors: KERR_INVALID (bad VA, PA, PROT or
+ * CACHE, or a large leaf covers VA: nothing changed), KERR_NO_MEMORY (the table pages this call
+ * allocated are freed again: the tables are as before).
+ */
+kerr_t pagetable_map_one(struct pagetable *pt, vaddr_t va, paddr_t pa, unsigned prot,
+			 enum cache_policy cache, unsigned keep_if);
+
 /* Called by pagetable_unmap() for each leaf it removes: its first address, frame and size. */
 typedef void (*pagetable_unmap_fn)(vaddr_t va, paddr_t pa, uint64_t size, void *ctx);
 

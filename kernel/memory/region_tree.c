@@ -5,9 +5,11 @@
  * Keeping the augmentation right: a node's max_gap depends only on its own gap and its children's
  * max_gap, so it is recomputed bottom-up wherever the shape changes (a link, a splice, each
  * rotation). A node's gap depends on its predecessor, which only changes for the successor of a
- * region that comes or goes; that successor's gap is set first and its path to the root
- * recomputed before the shape changes, so every later recomputation already sees the new value.
- * Recolouring never touches the augmentation.
+ * region that comes or goes; that successor's gap is set before the link or splice, and it lies
+ * on the path from the link or splice point to the root (an ancestor, or the node that takes the
+ * removed one's place; the one exception is fixed first), so one walk up that path, propagate(),
+ * fixes every max_gap, stopping early only once the successor is behind it. Rotations keep a
+ * subtree's max_gap at its top; recolouring never touches the augmentation.
  */
 #include "kernel/memory/region_tree.h"
 
@@ -53,29 +55,58 @@ static void set_color(struct region_node *n, unsigned color)
 	n->parent_color = (n->parent_color & ~(uintptr_t)1) | color;
 }
 
+static uint64_t max_u64(uint64_t a, uint64_t b)
+{
+	return a > b ? a : b;
+}
+
+/* A subtree's max_gap; an empty subtree has none (0). */
+static uint64_t subtree_max(const struct region_node *n)
+{
+	return n != NULL ? n->max_gap : 0;
+}
+
 static void recompute(struct region_node *n)
 {
-	uint64_t m = n->gap;
+	n->max_gap = max_u64(n->gap, max_u64(subtree_max(n->left), subtree_max(n->right)));
+}
 
-	if (n->left != NULL && n->left->max_gap > m)
-		m = n->left->max_gap;
-	if (n->right != NULL && n->right->max_gap > m)
-		m = n->right->max_gap;
-	n->max_gap = m;
+/* P's max_gap from its own gap, the max_gap of its child C and that of its other child. */
+static uint64_t from_child(const struct region_node *p, const struct region_node *c)
+{
+	const struct region_node *sibling = p->left == c ? p->right : p->left;
+
+	return max_u64(p->gap, max_u64(c->max_gap, subtree_max(sibling)));
 }
 
 /*
- * Recomputes max_gap from N up to the root. STOP_EARLY is for when N is the only node whose own
- * data changed: an unchanged max_gap then means every ancestor is unchanged too.
+ * Recomputes max_gap from N up to the root, after a change confined to the path from N up:
+ * nodes linked or unlinked below N, and at most one node on the path, CHANGED (or NULL), whose
+ * own gap or position changed. Its max_gap must hold the value of its position before the change.
+ * Up to CHANGED every node is recomputed. From there on every change lies at or below the walk,
+ * so a node whose max_gap comes out unchanged leaves every ancestor unchanged too, and the walk
+ * stops there. (Below CHANGED it must not stop: a node there may come out unchanged while CHANGED
+ * did change.) Each step up recomputes the parent from the child just done and its sibling.
  */
-static void propagate(struct region_node *n, bool stop_early)
+static void propagate(struct region_node *n, const struct region_node *changed)
 {
-	for (; n != NULL; n = parent_of(n)) {
-		uint64_t old = n->max_gap;
+	struct region_node *p;
+	uint64_t old;
 
-		recompute(n);
-		if (stop_early && n->max_gap == old)
-			return;
+	if (n == NULL)
+		return;
+	old = n->max_gap;
+	recompute(n);
+	while (changed != NULL && n != changed) { /* CHANGED is an ancestor: P exists */
+		p = parent_of(n);
+		old = p->max_gap;
+		p->max_gap = from_child(p, n);
+		n = p;
+	}
+	while (n->max_gap != old && (p = parent_of(n)) != NULL) {
+		old = p->max_gap;
+		p->max_gap = from_child(p, n);
+		n = p;
 	}
 }
 
@@ -156,8 +187,10 @@ static void insert_fixup(struct region_tree *tree, struct region_node *z)
 }
 
 /*
- * Links NODE (base, size and gap set) below PARENT, as its left child if LEFT, then gives SUCC
- * (NODE's successor, if any) its new gap and rebalances.
+ * Gives SUCC (NODE's successor, if any) its new gap, links NODE (base, size and gap set) below
+ * PARENT, as its left child if LEFT, updates max_gap in one walk up and rebalances. SUCC is PARENT
+ * or one of its ancestors (NODE's in-order neighbours are its parent and an ancestor), so that
+ * walk passes it.
  */
 static void insert(struct region_tree *tree, struct region_node *node, struct region_node *parent,
 		   bool left, struct region_node *succ, uint64_t succ_gap)
@@ -165,17 +198,15 @@ static void insert(struct region_tree *tree, struct region_node *node, struct re
 	node->left = node->right = NULL;
 	node->max_gap = node->gap;
 	node->parent_color = (uintptr_t)parent | RED;
+	if (succ != NULL)
+		succ->gap = succ_gap;
 	if (parent == NULL)
 		tree->root = node;
 	else if (left)
 		parent->left = node;
 	else
 		parent->right = node;
-	propagate(parent, true);
-	if (succ != NULL) {
-		succ->gap = succ_gap;
-		propagate(succ, true);
-	}
+	propagate(parent, succ);
 	insert_fixup(tree, node);
 	tree->count++;
 }
@@ -376,11 +407,10 @@ void region_tree_remove(struct region_tree *tree, struct region_node *x)
 	kassert(tree->count > 0);
 	kassert(parent_of(x) != NULL ? parent_of(x)->left == x || parent_of(x)->right == x
 				     : tree->root == x);
-	if (succ != NULL) {
-		/* The hole below X's successor swallows X and the hole below X. */
+	/* The hole below X's successor swallows X and the hole below X. Its max_gap is fixed by the
+	 * one walk up below, which passes it (or by the loop for a successor below X's place). */
+	if (succ != NULL)
 		succ->gap += x->gap + x->size;
-		propagate(succ, true);
-	}
 	if (x->left == NULL || x->right == NULL) {
 		child = x->left != NULL ? x->left : x->right;
 		parent = parent_of(x);
@@ -388,6 +418,14 @@ void region_tree_remove(struct region_tree *tree, struct region_node *x)
 		replace_child(tree, parent, x, child);
 		if (child != NULL)
 			set_parent(child, parent);
+		if (x->right != NULL) {
+			/* SUCC is in CHILD's subtree, now in X's place: below the walk from PARENT. Fix it
+			 * and its ancestors up to CHILD (in a red-black tree CHILD is a red leaf: SUCC). */
+			for (struct region_node *n = succ; n != child; n = parent_of(n))
+				recompute(n);
+			recompute(child);
+			succ = NULL; /* done: the walk from PARENT may stop early at once */
+		}
 	} else {
 		/* Two children: the successor, leftmost on the right, takes X's place and colour. */
 		struct region_node *y = succ;
@@ -407,10 +445,12 @@ void region_tree_remove(struct region_tree *tree, struct region_node *x)
 		y->left = x->left;
 		set_parent(x->left, y);
 		y->parent_color = x->parent_color;
+		y->max_gap = x->max_gap; /* the old value of the place Y takes, for propagate() */
 		replace_child(tree, parent_of(x), x, y);
 	}
-	/* Every node whose subtree changed is on the path up from PARENT (Y included). */
-	propagate(parent, false);
+	/* Every node whose subtree changed is on the path up from PARENT, and so is SUCC when not
+	 * done above (an ancestor of X, or Y in X's place). */
+	propagate(parent, succ);
 	if (removed_color == BLACK)
 		remove_fixup(tree, child, parent);
 	tree->count--;

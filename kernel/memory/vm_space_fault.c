@@ -4,32 +4,29 @@
  * Under the space's lock (a blocking lock, so allocating page tables under it is allowed): find
  * the mapping, check the access against its rights, ask the area for the page (the area
  * allocates before it takes its spinlock, then re-checks), and write the one PTE of the faulting
- * space. A PTE that is already right (another CPU served the same fault) is left alone; one that
- * maps the zero page read-only is replaced on a write.
+ * space (pagetable_map_one(): one walk that finds or makes the leaf). A PTE that is already right
+ * (another CPU served the same fault) is left alone; one that maps the zero page read-only is
+ * rewritten in place on a write.
  */
 #include "kernel/lib/alloc_check.h"
 #include "kernel/lib/compiler.h"
 #include "kernel/memory/pmm.h"
 #include "kernel/memory/vm_space_internal.h"
 
-/* Writes the PTE for the page at VA to REF with the rights of M. Space lock held. */
+/*
+ * Writes the PTE for the page at VA to REF with the rights of M, in one page-table walk. Space
+ * lock held. A large leaf at VA is not the VM's: PROTECTION, as before.
+ */
 static enum vm_fault_result install(struct vm_space *space, struct vm_mapping *m, vaddr_t va,
 				    const struct vm_page_ref *ref, unsigned access)
 {
-	struct pagetable_mapping now;
 	unsigned prot = m->prot & ~(ref->read_only ? VM_PROT_WRITE : 0u);
-	unsigned rights = vm_space_pte_rights(space, prot);
+	kerr_t err = pagetable_map_one(&space->pt, va, ref->pa, vm_space_pte_rights(space, prot),
+				       m->area->cache, access);
 
-	if (pagetable_query(&space->pt, va, &now) == KERR_OK) {
-		if (now.pa == ref->pa && (access & ~now.prot) == 0)
-			return VM_FAULT_OK; /* already served (another CPU, or a stale TLB entry) */
-		kerr_t err = pagetable_unmap(&space->pt, va, 1, NULL, NULL); /* the zero page */
-		if (err != KERR_OK)
-			return VM_FAULT_PROTECTION; /* a large leaf: not the VM's */
-	}
-	if (pagetable_map(&space->pt, va, ref->pa, 1, rights, m->area->cache) != KERR_OK)
-		return VM_FAULT_NO_MEMORY;
-	return VM_FAULT_OK;
+	if (err == KERR_OK)
+		return VM_FAULT_OK;
+	return err == KERR_NO_MEMORY ? VM_FAULT_NO_MEMORY : VM_FAULT_PROTECTION;
 }
 
 static enum vm_fault_result serve_locked(struct vm_space *space, vaddr_t addr, unsigned access)
