@@ -87,35 +87,31 @@ UNIT_SRCS_kernel_boot_info := test/unit/test_kernel_boot_info.c kernel/boot_info
 	kernel/lib/format.c
 UNIT_SRCS_kernel_options := test/unit/test_kernel_options.c kernel/options.c kernel/lib/cmdline.c
 
-UNIT_TESTS += kernel_spinlock kernel_kheap
-UNIT_SRCS_kernel_spinlock := test/unit/test_kernel_spinlock.c kernel/lib/spinlock.c \
-	kernel/lib/alloc_check.c
-UNIT_SRCS_kernel_kheap := test/unit/test_kernel_kheap.c kernel/memory/kheap.c \
-	kernel/memory/pmm.c kernel/memory/pmm_init.c kernel/memory/fail_inject.c \
+# Source sets the memory tests share, each one layer over the one before; SIM_MACHINE is the
+# simulated RAM and boot_info they run on (test/unit/sim_machine.h).
+HOST_PMM_SRCS := kernel/memory/pmm.c kernel/memory/pmm_init.c kernel/memory/fail_inject.c \
 	kernel/lib/spinlock.c kernel/lib/alloc_check.c
-UNIT_TESTS += kernel_pmm
-UNIT_SRCS_kernel_pmm := test/unit/test_kernel_pmm.c kernel/memory/pmm.c kernel/memory/pmm_init.c \
-	kernel/memory/fail_inject.c kernel/lib/spinlock.c kernel/lib/alloc_check.c \
-	kernel/options.c kernel/lib/cmdline.c
-
-UNIT_TESTS += kernel_pat kernel_pagetable
-UNIT_SRCS_kernel_pat := test/unit/test_kernel_pat.c kernel/memory/pat.c
-UNIT_SRCS_kernel_pagetable := test/unit/test_kernel_pagetable.c kernel/memory/pagetable.c \
-	kernel/memory/pat.c kernel/memory/pmm.c kernel/memory/pmm_init.c \
-	kernel/memory/fail_inject.c kernel/lib/spinlock.c kernel/lib/alloc_check.c
-
-UNIT_TESTS += kernel_region_tree
-UNIT_SRCS_kernel_region_tree := test/unit/test_kernel_region_tree.c kernel/memory/region_tree.c \
-	kernel/lib/kerr.c
-UNIT_TESTS += kernel_page_tree
-UNIT_SRCS_kernel_page_tree := test/unit/test_kernel_page_tree.c kernel/memory/page_tree.c \
-	kernel/memory/page_tree_cache.c kernel/memory/pmm.c kernel/memory/pmm_init.c \
-	kernel/memory/fail_inject.c kernel/lib/spinlock.c kernel/lib/alloc_check.c
-UNIT_TESTS += kernel_vm
-UNIT_SRCS_kernel_vm := test/unit/test_kernel_vm.c kernel/memory/vm_area.c \
-	kernel/memory/vm_area_open.c kernel/memory/vm_area_fixed.c kernel/memory/vm_area_guarded.c \
+HOST_VM_SRCS := $(HOST_PMM_SRCS) kernel/memory/vm_area.c kernel/memory/vm_area_open.c \
+	kernel/memory/vm_area_fixed.c kernel/memory/vm_area_guarded.c \
 	kernel/memory/vm_area_reservation.c kernel/memory/vm_space.c kernel/memory/vm_space_fault.c \
 	kernel/memory/vm_space_resize.c kernel/objects/kobject.c kernel/memory/page_tree.c \
 	kernel/memory/page_tree_cache.c kernel/memory/region_tree.c kernel/memory/pagetable.c \
-	kernel/memory/pat.c kernel/memory/kheap.c kernel/memory/pmm.c kernel/memory/pmm_init.c \
-	kernel/memory/fail_inject.c kernel/lib/spinlock.c kernel/lib/alloc_check.c kernel/lib/kerr.c
+	kernel/memory/pat.c kernel/memory/kheap.c kernel/memory/kstack.c kernel/lib/kerr.c
+SIM_MACHINE := test/unit/sim_machine.c
+
+UNIT_TESTS += kernel_spinlock kernel_kheap kernel_pmm kernel_pat kernel_pagetable
+UNIT_SRCS_kernel_spinlock := test/unit/test_kernel_spinlock.c kernel/lib/spinlock.c \
+	kernel/lib/alloc_check.c
+UNIT_SRCS_kernel_kheap := test/unit/test_kernel_kheap.c $(SIM_MACHINE) $(HOST_VM_SRCS)
+UNIT_SRCS_kernel_pmm := test/unit/test_kernel_pmm.c $(HOST_PMM_SRCS) kernel/options.c \
+	kernel/lib/cmdline.c
+UNIT_SRCS_kernel_pat := test/unit/test_kernel_pat.c kernel/memory/pat.c
+UNIT_SRCS_kernel_pagetable := test/unit/test_kernel_pagetable.c $(SIM_MACHINE) \
+	kernel/memory/pagetable.c kernel/memory/pat.c $(HOST_PMM_SRCS)
+
+UNIT_TESTS += kernel_region_tree kernel_page_tree kernel_vm
+UNIT_SRCS_kernel_region_tree := test/unit/test_kernel_region_tree.c kernel/memory/region_tree.c \
+	kernel/lib/kerr.c
+UNIT_SRCS_kernel_page_tree := test/unit/test_kernel_page_tree.c $(SIM_MACHINE) \
+	kernel/memory/page_tree.c kernel/memory/page_tree_cache.c $(HOST_PMM_SRCS)
+UNIT_SRCS_kernel_vm := test/unit/test_kernel_vm.c $(SIM_MACHINE) $(HOST_VM_SRCS)

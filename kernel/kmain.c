@@ -171,7 +171,7 @@ void kmain(struct quire_boot_info *bi, uint64_t entry_tsc)
 	kerr_t guards = stack_protect_guards();
 	struct options opts = read_options(bi);
 	init_frames(bi, &opts);
-	kheap_init();
+	kheap_init(); /* small objects now; large blocks once vm_boot_init() made the kernel space */
 	if (serial != KERR_OK)
 		log_warn("serial: no UART at COM1");
 	report_early(bi, tsc, guards);

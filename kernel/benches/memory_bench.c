@@ -130,6 +130,19 @@ static uint64_t bench_kmalloc_free_64(unsigned batch)
 	return bench_now() - t0;
 }
 
+static uint64_t bench_kmalloc_free_64k(unsigned batch)
+{
+	uint64_t t0 = bench_now();
+
+	for (unsigned i = 0; i < batch; i++) {
+		void *p = kmalloc(64 * 1024);
+		if (UNLIKELY(p == NULL))
+			panic("kmalloc(64 KiB) failed");
+		kfree(p);
+	}
+	return bench_now() - t0;
+}
+
 static const struct bench table[] = {
     {"nop100", bench_nop100, 16, NULL, NULL},
     {"pmm_page_alloc_free", bench_page_alloc_free, 64, NULL, NULL},
@@ -140,6 +153,7 @@ static const struct bench table[] = {
     {"zero_page_rep_stosb", bench_zero_stosb, 8, NULL, NULL},
     {"zero_page_memset", bench_zero_memset, 16, NULL, NULL},
     {"kmalloc_kfree_64", bench_kmalloc_free_64, 64, NULL, NULL},
+    {"kmalloc_kfree_64k", bench_kmalloc_free_64k, 16, NULL, NULL},
 };
 
 const struct bench *memory_bench_table(unsigned *count)

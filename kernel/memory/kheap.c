@@ -1,14 +1,16 @@
 /*
  * The kernel heap; see kheap.h for the model and the rules.
  *
- * Frame metadata. The heap owns every field of its PAGE_HEAP frames' struct page except kind:
- *   slab frame:          order = SLAB_MARK | class index
- *                        refcount = (index of the first free object << 16) | objects in use,
- *                                   FREE_NONE as the index when the slab is full
- *                        next/prev = pfns of the neighbours in its class's partial list
- *   large run, 1st frame: order = the run's order (< SLAB_MARK), refcount = LARGE_TAG
- * The fields are reset (refcount 0, links PAGE_INDEX_NONE, order 0 or the run's order) before
- * a frame goes back to the pmm, so no stale tag can make a later kfree() of a freed frame pass.
+ * Frame metadata. The heap owns every field of its slab frames' struct page except kind:
+ *   order = SLAB_MARK | class index
+ *   refcount = (index of the first free object << 16) | objects in use, FREE_NONE as the index
+ *              when the slab is full
+ *   next/prev = pfns of the neighbours in its class's partial list
+ * The fields are reset (refcount 0, links PAGE_INDEX_NONE, order 0) before a frame goes back to
+ * the pmm, so no stale tag can make a later kfree() of a freed frame pass.
+ *
+ * Large blocks carry no metadata of their own: the kernel space's mapping is the record (its
+ * base, size and the area's owner tag VM_OWNER_KHEAP), found by address in the region tree.
  *
  * A slab's free objects form a chain through their first word (a pointer to the next free one).
  * In debug builds a free object is otherwise all KHEAP_POISON except its second word, which holds
@@ -29,20 +31,15 @@
 #include "kernel/lib/string.h"
 #include "kernel/memory/fail_inject.h"
 #include "kernel/memory/pmm.h"
+#include "kernel/memory/vm_space.h"
 #include "kernel/panic.h"
 
-#define SLAB_MARK        0x80u
-#define FREE_NONE        0xffffu
-#define LARGE_TAG        0x4b4c5247u /* "GRLK" */
-#define FREE_MAGIC       0x6b1f5eed0bad0bedull
-#define MIN_SHIFT        4u
-/*
- * Debug: how much of a freed large run is poisoned. Poisoning all of it would make freeing cost
- * in proportion to its size, and touch every frame (a test that exhausts an 8 GiB machine through
- * kmalloc would make QEMU back all 8 GiB with host memory, and take minutes under TCG).
- */
-#define LARGE_POISON_MAX (64u * 1024u)
-#define MIN(a, b)        ((a) < (b) ? (a) : (b))
+#define SLAB_MARK  0x80u
+#define FREE_NONE  0xffffu
+#define FREE_MAGIC 0x6b1f5eed0bad0bedull
+#define MIN_SHIFT  4u
+/* The largest large block: 1 GiB, far more than any kernel object needs (a sanity bound). */
+#define LARGE_MAX  (1ull << 30)
 
 /* One size class. Legend: [c] constant after kheap_init(); [L] guarded by lock. */
 struct size_class {
@@ -312,38 +309,67 @@ static void *small_alloc(size_t size)
 	return obj;
 }
 
-/* ---- large runs ---- */
+/* ---- large blocks: areas of the kernel space ---- */
 
+/*
+ * A large block is an open area of its own, mapped anywhere in the kernel space read/write and
+ * populated at once, so it never faults and needs no physically contiguous run. Its frames are
+ * PAGE_HEAP frames of the area; the area and the mapping records are small heap objects.
+ */
 static void *large_alloc(size_t size)
 {
-	unsigned order = 0;
-	struct page *pg;
+	struct vm_space *k = vm_space_kernel();
+	struct vm_area *area;
+	vaddr_t base;
 
-	if (size > ((size_t)PAGE_SIZE << PMM_MAX_ORDER))
+	if (k == NULL || size > LARGE_MAX)
 		return NULL;
-	while (((size_t)PAGE_SIZE << order) < size)
-		order++;
-	pg = pmm_alloc_pages(order, PAGE_HEAP, 0);
-	if (pg == NULL)
+	uint64_t pages = (size + PAGE_SIZE - 1) / PAGE_SIZE;
+	if (vm_area_create_open(pages, VM_PROT_READ | VM_PROT_WRITE, &area) != KERR_OK)
 		return NULL;
-	pg->order = (uint8_t)order;
-	pg->refcount = LARGE_TAG;
-	pg->next = pg->prev = PAGE_INDEX_NONE;
+	vm_area_set_owner(area, VM_OWNER_KHEAP, PAGE_HEAP);
+	kerr_t err =
+	    vm_space_map(k, area, 0, VM_MAP_ANYWHERE, pages, VM_PROT_READ | VM_PROT_WRITE, &base);
+	vm_area_put(area); /* the mapping holds the area from now on */
+	if (err != KERR_OK)
+		return NULL;
+	if (vm_space_populate(k, base, pages) != KERR_OK)
+		goto unmap;
 	__atomic_fetch_add(&large_objects, 1, __ATOMIC_RELAXED);
-	__atomic_fetch_add(&large_frames, 1ull << order, __ATOMIC_RELAXED);
-	return pmm_page_to_virt(pg);
+	__atomic_fetch_add(&large_frames, pages, __ATOMIC_RELAXED);
+	return (void *)base;
+
+unmap:
+	err = vm_space_unmap(k, base); /* frees the area and every frame it got */
+	kassert(err == KERR_OK);
+	return NULL;
 }
 
-static void large_free(void *ptr, struct page *pg)
+/* The heap's mapping of the large block PTR, validated; panics on a pointer it did not return. */
+static void large_lookup(const void *ptr, struct vm_mapping_info *info)
 {
-	unsigned order = pg->order;
+	struct vm_space *k = vm_space_kernel();
 
-	if (QUIRE_DEBUG) /* the head of the run only: see LARGE_POISON_MAX */
-		fill_qwords(ptr, POISON_QWORD, MIN((size_t)PAGE_SIZE << order, LARGE_POISON_MAX));
-	pg->refcount = 0;
+	if (k == NULL || vm_space_lookup(k, (vaddr_t)ptr, info) != KERR_OK)
+		debug_check_fail("%p is not a kheap pointer (nothing mapped there: double free?)",
+				 ptr);
+	if (info->owner != VM_OWNER_KHEAP)
+		debug_check_fail("%p is not a kheap pointer (a kernel mapping of someone else's)",
+				 ptr);
+	if (info->base != (vaddr_t)ptr)
+		debug_check_fail("%p is not a kheap pointer (not the start of a heap object)", ptr);
+}
+
+static void large_free(void *ptr)
+{
+	struct vm_mapping_info info;
+
+	large_lookup(ptr, &info);
+	/* Unmapping clears the PTEs (a later use faults) and drops the last area reference. */
+	kerr_t err = vm_space_unmap(vm_space_kernel(), info.base);
+	kassert(err == KERR_OK);
 	__atomic_fetch_sub(&large_objects, 1, __ATOMIC_RELAXED);
-	__atomic_fetch_sub(&large_frames, 1ull << order, __ATOMIC_RELAXED);
-	pmm_free_pages(pg, order);
+	__atomic_fetch_sub(&large_frames, info.pages, __ATOMIC_RELAXED);
 }
 
 /* ---- the interface ---- */
@@ -362,32 +388,47 @@ void *kzalloc(size_t size)
 {
 	void *p = kmalloc(size);
 
-	if (p != NULL) /* whole qwords: within the object, which is at least 16-byte sized */
+	/* Whole qwords: within the object, which is at least 16-byte sized. A large block is
+	 * zeroed already: its area's frames come zero-filled. */
+	if (p != NULL && size <= KHEAP_SMALL_MAX)
 		fill_qwords(p, 0, (size + 7) & ~(size_t)7);
 	return p;
 }
 
-/* The heap frame behind PTR, validated; panics on a pointer kmalloc cannot have returned. */
-static struct page *heap_page(const void *ptr, struct size_class **class_out)
+/* Slab objects live in the linear map; large blocks (and foreign pointers) elsewhere. */
+static bool in_linear_map(const void *ptr)
+{
+	return (uintptr_t)ptr - PHYS_LINEAR_BASE < QUIRE_LINEAR_MAP_MAX_SIZE;
+}
+
+/*
+ * The slab frame behind PTR, or NULL when PTR is not in one. A kernel-space address is past the
+ * linear map, so its "physical address" is past RAM: no frame, and no extra compare on the
+ * slab path.
+ */
+static struct page *slab_of(const void *ptr)
+{
+	struct page *pg = pmm_page_from_phys(phys_from_linear(ptr) & ~(paddr_t)(PAGE_SIZE - 1));
+
+	if (pg == NULL || pg->kind != PAGE_HEAP || !(pg->order & SLAB_MARK))
+		return NULL;
+	return pg;
+}
+
+/* The class of PTR in slab PG (NULL: not a slab), validated; panics on a foreign pointer. */
+static struct size_class *slab_class(const void *ptr, const struct page *pg)
 {
 	size_t offset = (uintptr_t)ptr & (PAGE_SIZE - 1);
-	struct page *pg = pmm_page_from_phys(phys_from_linear(ptr) - offset);
 
-	if (pg == NULL || pg->kind != PAGE_HEAP)
+	if (pg == NULL) {
+		pg = pmm_page_from_phys(phys_from_linear(ptr) - offset);
 		debug_check_fail("%p is not a kheap pointer (frame %s)", ptr,
 				 pg == NULL ? "outside RAM" : pmm_kind_name(pg->kind));
-	if (pg->order & SLAB_MARK) {
-		unsigned idx = pg->order & ~SLAB_MARK;
-		if (idx >= KHEAP_CLASS_COUNT || (offset & (classes[idx].size - 1)) != 0)
-			debug_check_fail("%p is not an object kmalloc returned (class %u slab)",
-					 ptr, idx);
-		*class_out = &classes[idx];
-		return pg;
 	}
-	if (pg->refcount != LARGE_TAG || offset != 0 || pg->order > PMM_MAX_ORDER)
-		debug_check_fail("%p is not a kheap pointer (not the start of a heap object)", ptr);
-	*class_out = NULL;
-	return pg;
+	unsigned idx = pg->order & ~SLAB_MARK;
+	if (idx >= KHEAP_CLASS_COUNT || (offset & (classes[idx].size - 1)) != 0)
+		debug_check_fail("%p is not an object kmalloc returned (class %u slab)", ptr, idx);
+	return &classes[idx];
 }
 
 void kfree(void *ptr)
@@ -398,11 +439,12 @@ void kfree(void *ptr)
 
 	if (ptr == NULL)
 		return;
-	pg = heap_page(ptr, &c);
-	if (c == NULL) {
-		large_free(ptr, pg);
+	pg = slab_of(ptr);
+	if (UNLIKELY(pg == NULL) && !in_linear_map(ptr)) {
+		large_free(ptr);
 		return;
 	}
+	c = slab_class(ptr, pg);
 	if (QUIRE_DEBUG) {
 		if (looks_free(ptr, c->size, &bad))
 			debug_check_fail("double free of %u-byte object %p", c->size, ptr);
@@ -417,10 +459,14 @@ void kfree(void *ptr)
 
 size_t kheap_usable_size(const void *ptr)
 {
-	struct size_class *c;
-	struct page *pg = heap_page(ptr, &c);
+	struct vm_mapping_info info;
+	struct page *pg = slab_of(ptr);
 
-	return c != NULL ? c->size : (size_t)PAGE_SIZE << pg->order;
+	if (pg == NULL && !in_linear_map(ptr)) {
+		large_lookup(ptr, &info);
+		return info.pages * PAGE_SIZE;
+	}
+	return slab_class(ptr, pg)->size;
 }
 
 /* Takes every empty slab of C off its list, chained through their next fields. */

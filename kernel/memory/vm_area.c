@@ -37,10 +37,20 @@ kerr_t vm_area_new(enum vm_area_kind kind, const struct vm_area_ops *ops, uint64
 	area->max_prot = max_prot;
 	area->cache = CACHE_WRITE_BACK;
 	area->pages = pages;
+	area->frame_kind = PAGE_USER;
 	spin_init(&area->lock, "vm_area", LOCK_RANK_VM_AREA);
 	page_tree_init(&area->tree, page_tree_cache_kernel());
 	*out = area;
 	return KERR_OK;
+}
+
+void vm_area_set_owner(struct vm_area *area, enum vm_owner owner, enum page_kind frame_kind)
+{
+	spin_lock(&area->lock);
+	kassert(area->mapping_count == 0 && page_tree_count(&area->tree) == 0);
+	area->owner = owner;
+	area->frame_kind = (uint8_t)frame_kind;
+	spin_unlock(&area->lock);
 }
 
 struct vm_area *vm_area_from_kobject(struct kobject *obj)

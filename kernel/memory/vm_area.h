@@ -31,6 +31,7 @@
 
 #include "kernel/lib/kerr.h"
 #include "kernel/lib/spinlock.h"
+#include "kernel/memory/page.h"
 #include "kernel/memory/page_tree.h"
 #include "kernel/memory/pat.h"
 #include "kernel/memory/phys.h"
@@ -92,6 +93,8 @@ struct vm_area {
 	paddr_t phys;                  /* [c] fixed: the first frame of the range */
 	uint32_t guard_low;            /* [c] guarded: guard pages at the low end */
 	uint32_t guard_high;           /* [c] guarded: guard pages at the top */
+	uint32_t owner;                /* [c] VM_OWNER_*: which kernel user made it (checks) */
+	uint8_t frame_kind;            /* [c] enum page_kind of its frames (PAGE_USER) */
 	struct spinlock lock;
 	uint64_t pages;              /* [R] size in pages, guard pages included */
 	struct page_tree tree;       /* [L] open, guarded: index -> struct page * */
@@ -101,6 +104,20 @@ struct vm_area {
 	bool shared;                 /* [L] has had two mappings at once: no zero page any more */
 	bool zero_mapped;            /* [L] a zero-page PTE may exist in the one mapping's space */
 };
+
+/* Who made an area, for the owner's own checks (kfree() of a foreign pointer, for one). */
+enum vm_owner {
+	VM_OWNER_NONE = 0, /* user memory, tests, reservations */
+	VM_OWNER_KHEAP,    /* a large kmalloc() block (kheap.c) */
+	VM_OWNER_KSTACK,   /* a kernel stack (kstack.c) */
+};
+
+/*
+ * vm_area_set_owner - marks a new AREA as OWNER's, its frames counted as FRAME_KIND (PAGE_HEAP,
+ * PAGE_KERNEL_STACK) instead of PAGE_USER. Only between creation and the first mapping (asserted:
+ * no mapping, no page yet). No lock held; never allocates.
+ */
+void vm_area_set_owner(struct vm_area *area, enum vm_owner owner, enum page_kind frame_kind);
 
 /* vm_area_from_kobject - the area OBJ (of type KOBJECT_VM_AREA) is embedded in. */
 struct vm_area *vm_area_from_kobject(struct kobject *obj);

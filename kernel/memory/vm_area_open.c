@@ -1,6 +1,7 @@
 /*
- * Open areas: anonymous memory, zero-filled on first touch, one PAGE_USER frame per touched page
- * in the area's page tree. See vm_area.h for the model and the zero-page rule.
+ * Open areas: anonymous memory, zero-filled on first touch, one frame per touched page (PAGE_USER
+ * unless vm_area_set_owner() said otherwise) in the area's page tree. See vm_area.h for the model
+ * and the zero-page rule.
  *
  * get_page follows DESIGN.md's "allocate first, lock, re-check, back out": it looks under the
  * area lock; on a miss it drops the lock, allocates a zeroed frame and the page-tree nodes an
@@ -34,10 +35,13 @@ static bool lookup_locked(struct vm_area *area, uint64_t index, unsigned access,
 		return true;
 	}
 	/* A read of an untouched page of an unshared area: the zero page, read-only. */
-	if (!(access & VM_PROT_WRITE) && !area->shared && vm_zero_page() != 0) {
-		area->zero_mapped = true;
-		*out = (struct vm_page_ref){.pa = vm_zero_page(), .read_only = true};
-		return true;
+	if (!(access & VM_PROT_WRITE) && !area->shared) {
+		paddr_t zero = vm_zero_page();
+		if (zero != 0) {
+			area->zero_mapped = true;
+			*out = (struct vm_page_ref){.pa = zero, .read_only = true};
+			return true;
+		}
 	}
 	return false;
 }
@@ -54,7 +58,7 @@ enum vm_fault_result vm_area_open_get_page(struct vm_area *area, uint64_t index,
 	if (found)
 		return VM_FAULT_OK;
 
-	page = pmm_alloc_page(PAGE_USER, PMM_ZERO);
+	page = pmm_alloc_page((enum page_kind)area->frame_kind, PMM_ZERO);
 	if (page == NULL)
 		return VM_FAULT_NO_MEMORY;
 	if (page_tree_prepare(&area->tree, prep) != KERR_OK)

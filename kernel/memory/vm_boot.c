@@ -1,6 +1,8 @@
 /*
  * vm_boot_init(): the VM core's place in the boot sequence (kernel only; host tests call
- * vm_init() with tables of their own).
+ * vm_init() with tables of their own). The kernel space it makes is where the heap's large
+ * blocks and the kernel stacks live (kheap.h, kstack.h): before it, kmalloc() serves only the
+ * size classes (vm_init() itself needs only those) and kstack_create() fails.
  */
 #include "kernel/memory/vm_boot.h"
 

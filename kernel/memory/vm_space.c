@@ -292,6 +292,83 @@ void vm_space_destroy(struct vm_space *space)
 	kfree(space);
 }
 
+kerr_t vm_space_lookup(struct vm_space *space, vaddr_t addr, struct vm_mapping_info *out)
+{
+	vm_space_lock(space);
+	struct region_node *node = region_tree_find(&space->regions, addr);
+	if (node != NULL) {
+		struct vm_mapping *m = container_of(node, struct vm_mapping, node);
+		*out = (struct vm_mapping_info){.base = node->base,
+						.pages = node->size / PAGE_SIZE,
+						.area = m->area,
+						.owner = (enum vm_owner)m->area->owner,
+						.prot = m->prot};
+	}
+	vm_space_unlock(space);
+	return node != NULL ? KERR_OK : KERR_NOT_FOUND;
+}
+
+/*
+ * Writes the PTE of VA in M to REF. A PTE already there is kept when it is the same frame and
+ * replaced otherwise (the zero page, before a write). Space lock held; may allocate tables.
+ */
+static kerr_t populate_one(struct vm_space *space, struct vm_mapping *m, vaddr_t va,
+			   const struct vm_page_ref *ref)
+{
+	unsigned prot = m->prot & ~(ref->read_only ? VM_PROT_WRITE : 0u);
+	unsigned rights = vm_space_pte_rights(space, prot);
+	struct pagetable_mapping now;
+
+	kerr_t err = pagetable_map(&space->pt, va, ref->pa, 1, rights, m->area->cache);
+	if (err != KERR_INVALID)
+		return err;
+	/* Something is mapped there already: a fault got there first. */
+	if (pagetable_query(&space->pt, va, &now) != KERR_OK)
+		return KERR_INVALID;
+	if (now.pa == ref->pa && now.prot == rights)
+		return KERR_OK;
+	TRY(pagetable_unmap(&space->pt, va, 1, NULL, NULL));
+	return pagetable_map(&space->pt, va, ref->pa, 1, rights, m->area->cache);
+}
+
+static kerr_t populate_locked(struct vm_space *space, vaddr_t addr, uint64_t pages, uint64_t *done)
+{
+	struct region_node *node = region_tree_find(&space->regions, addr);
+	struct vm_page_ref ref;
+
+	if (node == NULL)
+		return KERR_NOT_FOUND;
+	struct vm_mapping *m = container_of(node, struct vm_mapping, node);
+	if (m->prot == 0 || pages > (node->base + node->size - addr) / PAGE_SIZE)
+		return KERR_INVALID;
+	unsigned access = (m->prot & VM_PROT_WRITE) ? VM_PROT_WRITE : VM_PROT_READ;
+	uint64_t first = m->offset + (addr - node->base) / PAGE_SIZE;
+	for (*done = 0; *done < pages; (*done)++) {
+		enum vm_fault_result r =
+		    m->area->ops->get_page(m->area, first + *done, access, &ref);
+		if (r != VM_FAULT_OK)
+			return r == VM_FAULT_NO_MEMORY ? KERR_NO_MEMORY : KERR_INVALID;
+		TRY(populate_one(space, m, addr + *done * PAGE_SIZE, &ref));
+	}
+	return KERR_OK;
+}
+
+kerr_t vm_space_populate(struct vm_space *space, vaddr_t addr, uint64_t pages)
+{
+	uint64_t done = 0;
+
+	if (addr % PAGE_SIZE != 0 || pages == 0)
+		return KERR_INVALID;
+	vm_space_lock(space);
+	kerr_t err = populate_locked(space, addr, pages, &done);
+	if (err != KERR_OK && done != 0) {
+		kerr_t undo = pagetable_unmap(&space->pt, addr, done, NULL, NULL);
+		kassert(undo == KERR_OK);
+	}
+	vm_space_unlock(space);
+	return err;
+}
+
 uint64_t vm_space_mapping_count(struct vm_space *space)
 {
 	vm_space_lock(space);

@@ -139,6 +139,33 @@ kerr_t vm_space_resize(struct vm_area *area, uint64_t new_pages);
 enum vm_fault_result vm_space_allocate(struct vm_space *space, vaddr_t addr, unsigned access);
 
 /*
+ * vm_space_populate - makes the PAGES pages from ADDR (page aligned, inside one mapping with
+ * rights) present now, as if each had been faulted in with write access (read access for a
+ * read-only mapping): every frame, page-tree node and page table is allocated up front, so the
+ * range never faults afterwards. For kernel memory that must not fault: the heap's large blocks
+ * and kernel stacks. No lock held; allocates; not in the fault path. Errors: KERR_NOT_FOUND (ADDR
+ * not in a mapping), KERR_INVALID (range not inside it, no rights, or it covers a guard page),
+ * KERR_NO_MEMORY. On error the PTEs it wrote are cleared again; frames it put into the area stay
+ * in the area (as after faults) and go with it, so nothing leaks.
+ */
+kerr_t vm_space_populate(struct vm_space *space, vaddr_t addr, uint64_t pages);
+
+/* What vm_space_lookup() reports of a mapping. */
+struct vm_mapping_info {
+	vaddr_t base;         /* its first address */
+	uint64_t pages;       /* its size */
+	struct vm_area *area; /* no reference taken: valid while the caller owns the mapping */
+	enum vm_owner owner;  /* area->owner */
+	unsigned prot;        /* its rights */
+};
+
+/*
+ * vm_space_lookup - the mapping that contains ADDR, into *OUT. No lock held; never allocates.
+ * Errors: KERR_NOT_FOUND.
+ */
+kerr_t vm_space_lookup(struct vm_space *space, vaddr_t addr, struct vm_mapping_info *out);
+
+/*
  * vm_space_lock / vm_space_unlock - the space's lock (see above). For vm_fault.c and tests; other
  * callers use the operations above, which take it themselves.
  */

@@ -2,15 +2,20 @@
  * Built-in tests of the kernel heap on the real frame allocator: every size class and large runs
  * with their contents kept, the debug poison in freed objects, injected failures, and real
  * exhaustion: kmalloc returns NULL, and once everything is freed the heap holds no frame and the
- * pmm's free count is back where it started.
+ * pmm's free count is back where it started. A 1 MiB block is an area of the kernel space:
+ * virtually contiguous, writable through the real MMU without a fault, and gone at kfree.
  */
+#include "kernel/arch/x86_64/trap.h"
 #include "kernel/ktest.h"
 #include "kernel/lib/debug_check.h"
 #include "kernel/lib/log.h"
 #include "kernel/lib/string.h"
 #include "kernel/memory/fail_inject.h"
 #include "kernel/memory/kheap.h"
+#include "kernel/memory/page_tree_cache.h"
+#include "kernel/memory/pagetable.h"
 #include "kernel/memory/pmm.h"
+#include "kernel/memory/vm_space.h"
 
 static uint64_t free_frames(void)
 {
@@ -30,6 +35,8 @@ static struct heap_use heap_use(void)
 	struct kheap_stats ks;
 	struct heap_use u = {0, 0};
 
+	vm_area_trim(); /* the VM's spare page-tree nodes, which large blocks use */
+	page_tree_cache_trim(page_tree_cache_kernel());
 	kheap_trim();
 	kheap_get_stats(&ks);
 	for (unsigned i = 0; i < KHEAP_CLASS_COUNT; i++)
@@ -177,4 +184,53 @@ KTEST(kheap_exhaustion_returns_null_then_recovers)
 	kfree(p);
 	log_info("kheap: exhaustion after %llu kmalloc calls; %llu frames free again",
 		 (unsigned long long)count, (unsigned long long)free_frames());
+}
+
+/* Counts #PFs and leaves them to the real handler (which would serve a fault in the block). */
+static bool count_fault(struct trap_frame *f, void *ctx)
+{
+	if (f->vector == TRAP_PAGE_FAULT)
+		(*(unsigned *)ctx)++;
+	return false;
+}
+
+KTEST(kheap_large_block_is_a_kernel_area)
+{
+	enum { SIZE = 1u << 20 };
+	struct heap_use use = heap_use();
+	uint64_t before = free_frames();
+	struct vm_space *k = vm_space_kernel();
+	uint64_t mappings = vm_space_mapping_count(k);
+	unsigned faults = 0;
+
+	uint8_t *p = kmalloc(SIZE);
+	if (!kexpect(p != NULL))
+		return;
+	kexpect((uintptr_t)p - QUIRE_LINEAR_MAP_BASE >= QUIRE_LINEAR_MAP_MAX_SIZE);
+	kexpect_eq(vm_space_mapping_count(k), mappings + 1);
+	kexpect_eq(kheap_usable_size(p), SIZE);
+	/* Populated: the whole block is written and read back with no page fault at all. */
+	trap_set_hook(count_fault, &faults);
+	for (size_t i = 0; i < SIZE; i += 8)
+		*(volatile uint64_t *)(p + i) = i * 0x9e3779b97f4a7c15ull;
+	bool same = true;
+	for (size_t i = 0; i < SIZE; i += 8)
+		same = same && *(volatile uint64_t *)(p + i) == i * 0x9e3779b97f4a7c15ull;
+	trap_set_hook(NULL, NULL);
+	kexpect(same);
+	kexpect_eq(faults, 0);
+	/* One virtual range over frames that need not be contiguous: count the runs. */
+	struct pagetable_mapping m, prev = {0};
+	unsigned runs = 0;
+	for (size_t i = 0; i < SIZE; i += PAGE_SIZE) {
+		if (!kexpect(pagetable_query(&k->pt, (vaddr_t)p + i, &m) == KERR_OK))
+			break;
+		runs += i == 0 || m.pa != prev.pa + PAGE_SIZE;
+		prev = m;
+	}
+	log_debug("kheap: a 1 MiB block over %u physical runs", runs);
+	kfree(p);
+	kexpect_eq(vm_space_mapping_count(k), mappings);
+	kexpect(pagetable_query(&k->pt, (vaddr_t)p, &m) == KERR_NOT_FOUND);
+	back_at(ktest_ctx, use, before);
 }

@@ -32,34 +32,14 @@
 #include "kernel/memory/page_tree.h"
 #include "kernel/memory/page_tree_cache.h"
 #include "kernel/memory/pmm.h"
+#include "test/unit/sim_machine.h"
 #include "test/unit/test_kernel_rng.h"
 
-#define SIM_BYTES  (32ull << 20)
-#define USABLE_LO  (1ull << 20)
-#define MAP_PHYS   0x1000ull
-#define KERNEL_LO  USABLE_LO
-#define KERNEL_LEN (64ull << 10)
-#define LIMIT      PAGE_TREE_INDEX_LIMIT
+#define SIM_BYTES (32ull << 20)
+#define LIMIT     PAGE_TREE_INDEX_LIMIT
 
-unsigned host_cpu_id;
-uintptr_t phys_host_base;
-
-static void *sim_memory;
 static uint64_t baseline_free;
 static struct page_tree_cache cache;
-
-static jmp_buf check_jump;
-static bool expecting_failure;
-static char failure[256];
-
-void debug_check_host_hook(const char *func, const char *message)
-{
-	if (!expecting_failure)
-		return;
-	snprintf(failure, sizeof(failure), "%s: %s", func, message);
-	expecting_failure = false;
-	longjmp(check_jump, 1);
-}
 
 static uint64_t free_frames(void)
 {
@@ -80,31 +60,7 @@ static struct page_tree_cache_stats cache_stats(void)
 /* A fresh machine for every test: the pmm from a one-range memory map, an empty node cache. */
 static int boot(void **state)
 {
-	static struct quire_boot_info bi;
-	static char cmdline[1];
-
-	if (sim_memory == NULL) {
-		sim_memory = aligned_alloc(1u << 22, SIM_BYTES);
-		assert_non_null(sim_memory);
-	}
-	phys_host_base = (uintptr_t)sim_memory;
-	struct quire_mem_range *map = (void *)(phys_host_base + MAP_PHYS);
-	map[0] = (struct quire_mem_range){
-	    .base = USABLE_LO, .pages = (SIM_BYTES - USABLE_LO) >> 12, .type = QUIRE_MEM_USABLE};
-	bi = (struct quire_boot_info){
-	    .magic = QUIRE_BOOT_MAGIC,
-	    .version = QUIRE_BOOT_VERSION,
-	    .size = sizeof(bi),
-	    .memory_map = MAP_PHYS,
-	    .memory_map_count = 1,
-	    .memory_map_entry_size = sizeof(struct quire_mem_range),
-	    .kernel_phys_base = KERNEL_LO,
-	    .kernel_size = KERNEL_LEN,
-	    .cmdline = (uint64_t)((uintptr_t)cmdline - phys_host_base),
-	};
-	host_cpu_id = 0;
-	fail_inject_arm(0);
-	assert_int_equal(pmm_init(&bi), KERR_OK);
+	sim_boot(SIM_BYTES);
 	page_tree_cache_init(&cache, "test page tree cache");
 	baseline_free = free_frames();
 	return 0;
@@ -652,13 +608,7 @@ static void test_cache_returns_frames(void **state)
 	nodes[0] = page_tree_cache_alloc(&cache);
 	nodes[1] = page_tree_cache_alloc(&cache);
 	page_tree_cache_free(&cache, nodes[0]);
-	expecting_failure = true;
-	if (setjmp(check_jump) == 0) {
-		page_tree_cache_free(&cache, nodes[0]);
-		expecting_failure = false;
-		fail_msg("double free not caught");
-	}
-	assert_non_null(strstr(failure, "double free"));
+	SIM_EXPECT_CHECK_FAILS(page_tree_cache_free(&cache, nodes[0]), "double free");
 	page_tree_cache_free(&cache, nodes[1]);
 	expect_baseline();
 }

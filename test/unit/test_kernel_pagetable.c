@@ -24,22 +24,15 @@
 #include "kernel/memory/fail_inject.h"
 #include "kernel/memory/pagetable.h"
 #include "kernel/memory/pmm.h"
+#include "test/unit/sim_machine.h"
 #include "test/unit/test_kernel_rng.h"
 
-#define SIM_BYTES  (64ull << 20)
-#define USABLE_LO  (1ull << 20)
-#define MAP_PHYS   0x1000ull
-#define KERNEL_LO  USABLE_LO
-#define KERNEL_LEN (64ull << 10)
-#define PAGE       4096ull
-#define MiB2       (2ull << 20)
-#define GiB        (1ull << 30)
-#define RW         (PAGETABLE_READ | PAGETABLE_WRITE)
+#define SIM_BYTES (64ull << 20)
+#define PAGE      4096ull
+#define MiB2      (2ull << 20)
+#define GiB       (1ull << 30)
+#define RW        (PAGETABLE_READ | PAGETABLE_WRITE)
 
-unsigned host_cpu_id;
-uintptr_t phys_host_base;
-
-static void *sim_memory;
 static struct pagetable pt;
 static uint64_t baseline_tables, baseline_pages;
 
@@ -53,32 +46,8 @@ static uint64_t table_frames(void)
 
 static int boot(void **state)
 {
-	static struct quire_boot_info bi;
-	static char cmdline[1];
-
 	(void)state;
-	if (sim_memory == NULL) {
-		sim_memory = aligned_alloc(1u << 22, SIM_BYTES);
-		assert_non_null(sim_memory);
-	}
-	phys_host_base = (uintptr_t)sim_memory;
-	struct quire_mem_range *map = (void *)(phys_host_base + MAP_PHYS);
-	map[0] = (struct quire_mem_range){
-	    .base = USABLE_LO, .pages = (SIM_BYTES - USABLE_LO) >> 12, .type = QUIRE_MEM_USABLE};
-	bi = (struct quire_boot_info){
-	    .magic = QUIRE_BOOT_MAGIC,
-	    .version = QUIRE_BOOT_VERSION,
-	    .size = sizeof(bi),
-	    .memory_map = MAP_PHYS,
-	    .memory_map_count = 1,
-	    .memory_map_entry_size = sizeof(struct quire_mem_range),
-	    .kernel_phys_base = KERNEL_LO,
-	    .kernel_size = KERNEL_LEN,
-	    .cmdline = (uint64_t)((uintptr_t)cmdline - phys_host_base),
-	};
-	host_cpu_id = 0;
-	fail_inject_arm(0);
-	assert_int_equal(pmm_init(&bi), KERR_OK);
+	sim_boot(SIM_BYTES);
 	assert_int_equal(pagetable_create(&pt, NULL), KERR_OK);
 	baseline_tables = table_frames();
 	baseline_pages = 0;

@@ -36,20 +36,13 @@
 #include "kernel/memory/pmm.h"
 #include "kernel/memory/vm_area.h"
 #include "kernel/memory/vm_space.h"
+#include "test/unit/sim_machine.h"
 
-#define SIM_BYTES  (64ull << 20)
-#define USABLE_LO  (1ull << 20)
-#define MAP_PHYS   0x1000ull
-#define KERNEL_LO  USABLE_LO
-#define KERNEL_LEN (64ull << 10)
-#define PAGE       4096ull
-#define RW         (VM_PROT_READ | VM_PROT_WRITE)
-#define R          VM_PROT_READ
+#define SIM_BYTES (64ull << 20)
+#define PAGE      4096ull
+#define RW        (VM_PROT_READ | VM_PROT_WRITE)
+#define R         VM_PROT_READ
 
-unsigned host_cpu_id;
-uintptr_t phys_host_base;
-
-static void *sim_memory;
 static struct pagetable kernel_pt;
 static uint64_t baseline_free, baseline_tables;
 
@@ -68,32 +61,8 @@ static uint64_t user_frames(void)
 
 static int boot(void **state)
 {
-	static struct quire_boot_info bi;
-	static char cmdline[1];
-
 	(void)state;
-	if (sim_memory == NULL) {
-		sim_memory = aligned_alloc(1u << 22, SIM_BYTES);
-		assert_non_null(sim_memory);
-	}
-	phys_host_base = (uintptr_t)sim_memory;
-	struct quire_mem_range *map = (void *)(phys_host_base + MAP_PHYS);
-	map[0] = (struct quire_mem_range){
-	    .base = USABLE_LO, .pages = (SIM_BYTES - USABLE_LO) >> 12, .type = QUIRE_MEM_USABLE};
-	bi = (struct quire_boot_info){
-	    .magic = QUIRE_BOOT_MAGIC,
-	    .version = QUIRE_BOOT_VERSION,
-	    .size = sizeof(bi),
-	    .memory_map = MAP_PHYS,
-	    .memory_map_count = 1,
-	    .memory_map_entry_size = sizeof(struct quire_mem_range),
-	    .kernel_phys_base = KERNEL_LO,
-	    .kernel_size = KERNEL_LEN,
-	    .cmdline = (uint64_t)((uintptr_t)cmdline - phys_host_base),
-	};
-	host_cpu_id = 0;
-	fail_inject_arm(0);
-	assert_int_equal(pmm_init(&bi), KERR_OK);
+	sim_boot(SIM_BYTES);
 	kheap_init();
 	assert_int_equal(pagetable_create(&kernel_pt, NULL), KERR_OK);
 	assert_int_equal(pagetable_fill_kernel_half(&kernel_pt), KERR_OK);
