@@ -20,6 +20,16 @@ enum lock_rank {
 	LOCK_RANK_NONE = 0,   /* not a lock: the bottom of a CPU's rank stack */
 	LOCK_RANK_TEST_OUTER, /* built-in tests of the rank checker */
 	LOCK_RANK_TEST_INNER,
+	/*
+	 * a process's handle table (kernel/objects/handle.h). Outermost of the object locks: a
+	 * handle names an object, so an operation may go from the table to the object (take an
+	 * object's lock while still holding the table, to read the object with the handle) but
+	 * never back, since no object knows the tables that name it and its release runs with no
+	 * spinlock held. Today the table lock covers only the slot array and kobject_get(), and it
+	 * is dropped before the caller locks the object or a space (a space's lock is a blocking
+	 * lock, never taken under a spinlock). Two tables are never held at once (same rank).
+	 */
+	LOCK_RANK_HANDLE_TABLE,
 	LOCK_RANK_VM_AREA, /* a vm_area's pages and mapping list; taken under a space's lock */
 	LOCK_RANK_PAGE_TREE_CACHE, /* page-tree node cache: freed into under a vm_area's lock */
 	LOCK_RANK_KHEAP,           /* kheap size classes; released before the heap calls the pmm */

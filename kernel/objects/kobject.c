@@ -12,8 +12,23 @@
 
 typedef void (*kobject_release_fn)(struct kobject *obj);
 
+void (*kobject_test_release)(struct kobject *obj);
+
+static void test_release(struct kobject *obj)
+{
+	kassert(kobject_test_release != NULL);
+	kobject_test_release(obj);
+}
+
 static const kobject_release_fn release_ops[KOBJECT_TYPE_COUNT] = {
     [KOBJECT_VM_AREA] = vm_area_release,
+    [KOBJECT_TEST] = test_release,
+};
+
+static const char *const type_names[KOBJECT_TYPE_COUNT] = {
+    [KOBJECT_NONE] = "none",
+    [KOBJECT_VM_AREA] = "vm_area",
+    [KOBJECT_TEST] = "test",
 };
 
 static uint64_t next_id = 1;
@@ -43,6 +58,11 @@ void kobject_put(struct kobject *obj)
 	kassert(spin_held_count() == 0);
 	kassert(obj->type < KOBJECT_TYPE_COUNT && release_ops[obj->type] != NULL);
 	release_ops[obj->type](obj);
+}
+
+const char *kobject_type_name(uint32_t type)
+{
+	return type < KOBJECT_TYPE_COUNT ? type_names[type] : "?";
 }
 
 uint32_t kobject_refcount(const struct kobject *obj)

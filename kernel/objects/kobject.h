@@ -18,6 +18,7 @@
 enum kobject_type {
 	KOBJECT_NONE = 0,
 	KOBJECT_VM_AREA, /* struct vm_area (kernel/memory/vm_area.h) */
+	KOBJECT_TEST,    /* tests only: released through kobject_test_release */
 	KOBJECT_TYPE_COUNT
 };
 
@@ -40,6 +41,15 @@ void kobject_get(struct kobject *obj);
  * allocates.
  */
 void kobject_put(struct kobject *obj);
+
+/*
+ * kobject_test_release - the release operation of KOBJECT_TEST objects, which tests embed in
+ * records of their own (a counting release, say). NULL: releasing one panics.
+ */
+extern void (*kobject_test_release)(struct kobject *obj);
+
+/* kobject_type_name - "vm_area", "test", ...; "?" for a value out of range. Pure. */
+const char *kobject_type_name(uint32_t type);
 
 /* kobject_refcount - the current count (tests and assertions; racy by nature). Any context. */
 uint32_t kobject_refcount(const struct kobject *obj);
