@@ -1,0 +1,276 @@
+/*
+ * gen-syscalls: writes what the system-call table (sysroot/include/quire/syscalls.h) generates.
+ *
+ *   gen-syscalls doc      docs/syscalls.md (committed; the build diffs it against this output)
+ *   gen-syscalls stubs    the libc stubs, one function per call (build/libc/gen/syscall_stubs.c)
+ *   gen-syscalls kernel   the kernel's dispatch header: sys_NAME prototypes, the argument
+ *                         decoding and the table indexed by number (build/kernel/gen/syscall_table.h)
+ *
+ * A host program, built from the same header the kernel and libc include, so the three outputs
+ * cannot disagree with the table. The parameter lists arrive stringified ("uint64_t size,
+ * uint32_t flags") and are split here: each parameter is a type followed by a name; anything
+ * fancier (a function pointer, an array) is refused.
+ */
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "quire/syscalls.h"
+
+#define MAX_PARAMS 6
+
+struct param {
+	char type[64];
+	char name[32];
+};
+
+struct call {
+	unsigned number;
+	const char *name;
+	const char *ret;
+	const char *params;
+	const char *rights;
+	unsigned long long errors;
+	const char *desc;
+	struct param param[MAX_PARAMS];
+	int count;
+};
+
+#define ENTRY(num, name_, ret_, params_, rights_, errors_, desc_)                                  \
+	{.number = (num),                                                                          \
+	 .name = #name_,                                                                           \
+	 .ret = #ret_,                                                                             \
+	 .params = #params_,                                                                       \
+	 .rights = rights_,                                                                        \
+	 .errors = (errors_),                                                                      \
+	 .desc = desc_},
+static struct call calls[] = {QUIRE_SYSCALLS(ENTRY)};
+#define NCALLS (sizeof(calls) / sizeof(calls[0]))
+
+static void die(const char *what, const char *name)
+{
+	fprintf(stderr, "gen-syscalls: %s: %s\n", name, what);
+	exit(1);
+}
+
+static void trim(char *s)
+{
+	size_t len = strlen(s), start = 0;
+	while (start < len && isspace((unsigned char)s[start]))
+		start++;
+	while (len > start && isspace((unsigned char)s[len - 1]))
+		len--;
+	memmove(s, s + start, len - start);
+	s[len - start] = '\0';
+}
+
+/* Splits "(T1 n1, T2 n2)" into CALL's params; "(void)" is none. */
+static void parse_params(struct call *call)
+{
+	char buf[512];
+	size_t len = strlen(call->params);
+	if (len < 2 || len >= sizeof(buf) || call->params[0] != '(' || call->params[len - 1] != ')')
+		die("parameters are not a parenthesised list", call->name);
+	memcpy(buf, call->params + 1, len - 2);
+	buf[len - 2] = '\0';
+	if (strchr(buf, '(') || strchr(buf, '['))
+		die("only `type name` parameters are supported", call->name);
+	trim(buf);
+	if (strcmp(buf, "void") == 0)
+		return;
+	for (char *save = NULL, *p = strtok_r(buf, ",", &save); p; p = strtok_r(NULL, ",", &save)) {
+		if (call->count == MAX_PARAMS)
+			die("more than six parameters", call->name);
+		struct param *param = &call->param[call->count++];
+		trim(p);
+		size_t end = strlen(p), start = end;
+		while (start > 0 && (isalnum((unsigned char)p[start - 1]) || p[start - 1] == '_'))
+			start--;
+		if (start == 0 || end - start >= sizeof(param->name) ||
+		    start >= sizeof(param->type))
+			die("a parameter is not `type name`", call->name);
+		memcpy(param->name, p + start, end - start);
+		param->name[end - start] = '\0';
+		memcpy(param->type, p, start);
+		param->type[start] = '\0';
+		trim(param->type);
+	}
+}
+
+static int is_pointer(const struct param *param)
+{
+	return strchr(param->type, '*') != NULL;
+}
+
+/* The parameter a handle-creating call writes its new handle through: `quire_handle_t *out`. */
+static const struct param *out_handle(const struct call *call)
+{
+	for (int i = 0; i < call->count; i++)
+		if (strcmp(call->param[i].type, "quire_handle_t *") == 0 &&
+		    strcmp(call->param[i].name, "out") == 0)
+			return &call->param[i];
+	return NULL;
+}
+
+/* Whether the parameter is 32 bits wide: the kernel refuses set upper bits in its register. */
+static int is_32bit(const struct param *param)
+{
+	return strcmp(param->type, "uint32_t") == 0 || strcmp(param->type, "quire_handle_t") == 0 ||
+	       strcmp(param->type, "quire_rights_t") == 0;
+}
+
+static void print_signature(const struct call *call, const char *prefix)
+{
+	if (strcmp(call->ret, "NORETURN") == 0)
+		printf("_Noreturn void ");
+	else
+		printf("long ");
+	printf("%s%s(", prefix, call->name);
+	if (call->count == 0)
+		printf("void");
+	for (int i = 0; i < call->count; i++) {
+		const char *type = call->param[i].type;
+		size_t tl = strlen(type);
+		printf("%s%s%s%s", i ? ", " : "", type, type[tl - 1] == '*' ? "" : " ",
+		       call->param[i].name);
+	}
+	printf(")");
+}
+
+static void gen_doc(void)
+{
+	printf("# System calls\n\n");
+	printf(
+	    "<!-- GENERATED by tools/gen-syscalls.c from sysroot/include/quire/syscalls.h: do not "
+	    "edit. `make syscalls-doc` rewrites this page; the build fails while it is stale. "
+	    "-->\n\n");
+	printf(
+	    "Every call is `syscall` with the number in rax and the arguments in rdi, rsi, rdx, "
+	    "r10, r8, r9;\nthe result comes back in rax, and rcx and r11 are clobbered. Every call "
+	    "returns 0 on success\nor a negated `enum quire_error` (`quire/errors.h`), nothing "
+	    "else. A call that creates a handle\nwrites it through its last parameter, "
+	    "`quire_handle_t *out`, and only on success; if `*out` is\nnot writable the call "
+	    "returns `-QUIRE_ERR_FAULT` and undoes itself, so no handle is left that\nthe caller "
+	    "cannot name. A number not listed here returns `-QUIRE_ERR_UNSUPPORTED`. libc's stub "
+	    "for\n`NAME` is `quire_NAME`, declared in `<quire/syscalls.h>`; rights in "
+	    "`<quire/rights.h>`, VMA flags in\n`<quire/vma.h>`.\n\n");
+	printf("| # | Call | Returns |\n| --- | --- | --- |\n");
+	for (size_t i = 0; i < NCALLS; i++)
+		printf("| %u | [`%s`](#%s) | %s |\n", calls[i].number, calls[i].name, calls[i].name,
+		       strcmp(calls[i].ret, "NORETURN") == 0 ? "does not return"
+		       : out_handle(&calls[i])               ? "0; the new handle in `*out`"
+							     : "0");
+	printf("\n## Errors\n\n| Value | Name | Meaning |\n| --- | --- | --- |\n");
+#define ERROR_ROW(name, value, desc) printf("| %d | `QUIRE_ERR_%s` | %s |\n", value, #name, desc);
+	QUIRE_ERRORS(ERROR_ROW)
+#undef ERROR_ROW
+	for (size_t i = 0; i < NCALLS; i++) {
+		const struct call *call = &calls[i];
+		printf("\n## %s\n\n```c\n", call->name);
+		print_signature(call, "quire_");
+		printf(";\n```\n\n");
+		printf("Number %u. %c%s.\n\n", call->number, toupper((unsigned char)call->desc[0]),
+		       call->desc + 1);
+		printf("- Rights: %s.\n- Errors:", call->rights);
+		if (call->errors == 0)
+			printf(" none.\n");
+		for (int e = 1, first = 1; e < QUIRE_ERR_COUNT; e++) {
+			if (!(call->errors & (1ull << e)))
+				continue;
+			printf("%s`%s`", first ? " " : ", ", quire_error_name(e));
+			first = 0;
+		}
+		if (call->errors != 0)
+			printf(".\n");
+	}
+}
+
+static void gen_stubs(void)
+{
+	printf("/* GENERATED by tools/gen-syscalls.c from quire/syscalls.h: do not edit. */\n");
+	printf("#include \"quire/syscalls.h\"\n\n#include \"libc/syscall/syscall_raw.h\"\n");
+	for (size_t i = 0; i < NCALLS; i++) {
+		const struct call *call = &calls[i];
+		int noreturn = strcmp(call->ret, "NORETURN") == 0;
+		printf("\n");
+		print_signature(call, "quire_");
+		printf("\n{\n\t%s__quire_syscall%d(QUIRE_SYS_%s", noreturn ? "" : "return ",
+		       call->count, call->name);
+		for (int p = 0; p < call->count; p++)
+			printf(", (long)%s", call->param[p].name);
+		printf(");\n");
+		if (noreturn)
+			printf("\t__builtin_trap(); /* the kernel never returns here */\n");
+		printf("}\n");
+	}
+}
+
+static void gen_kernel(void)
+{
+	printf(
+	    "/*\n * GENERATED by tools/gen-syscalls.c from quire/syscalls.h: do not edit.\n *\n"
+	    " * The kernel's side of the table: one handler sys_NAME per call, with pointers as "
+	    "user\n * addresses (uint64_t, reached only through copy-in/copy-out), and "
+	    "sys_dispatch(), which\n * decodes the six argument registers (a 32-bit argument with "
+	    "upper bits set is INVALID)\n * and calls the handler; unknown numbers are "
+	    "UNSUPPORTED. Every handler returns 0 or a\n * negated error; one that creates a "
+	    "handle copies it out to `out` last and, if that\n * faults, closes it again and "
+	    "returns -QUIRE_ERR_FAULT. For the one file that\n * implements system-call entry."
+	    "\n */\n");
+	printf("#pragma once\n\n#include <stdint.h>\n\n#include \"quire/syscalls.h\"\n");
+	for (size_t i = 0; i < NCALLS; i++) {
+		const struct call *call = &calls[i];
+		struct call k = *call;
+		for (int p = 0; p < k.count; p++)
+			if (is_pointer(&k.param[p]))
+				strcpy(k.param[p].type, "uint64_t");
+		printf("\n/* user: ");
+		print_signature(call, "quire_");
+		printf(" */\n");
+		print_signature(&k, "sys_");
+		printf(";\n");
+		printf("static inline long sys_decode_%s(const uint64_t *arg)\n{\n", call->name);
+		for (int p = 0; p < k.count; p++)
+			if (is_32bit(&k.param[p]))
+				printf("\tif (arg[%d] >> 32)\n\t\treturn -QUIRE_ERR_INVALID;\n", p);
+		printf("\t%ssys_%s(", strcmp(call->ret, "NORETURN") ? "return " : "", call->name);
+		for (int p = 0; p < k.count; p++)
+			printf("%s(%s)arg[%d]", p ? ", " : "", k.param[p].type, p);
+		printf(");\n}\n");
+	}
+	printf(
+	    "\nstatic long (*const sys_table[QUIRE_SYSCALL_COUNT + 1])(const uint64_t *arg) = {\n");
+	for (size_t i = 0; i < NCALLS; i++)
+		printf("\t[QUIRE_SYS_%s] = sys_decode_%s,\n", calls[i].name, calls[i].name);
+	printf("};\n\n/* sys_dispatch - runs system call NUMBER with the argument registers "
+	       "ARG[0..6). "
+	       "*/\nstatic inline long sys_dispatch(uint64_t number, const uint64_t *arg)\n{\n"
+	       "\tif (number == 0 || number > QUIRE_SYSCALL_COUNT)\n"
+	       "\t\treturn -QUIRE_ERR_UNSUPPORTED;\n\treturn sys_table[number](arg);\n}\n");
+}
+
+int main(int argc, char **argv)
+{
+	for (size_t i = 0; i < NCALLS; i++) {
+		parse_params(&calls[i]);
+		if (strcmp(calls[i].ret, "ZERO") != 0 && strcmp(calls[i].ret, "NORETURN") != 0)
+			die("RETURN is neither ZERO nor NORETURN", calls[i].name);
+		const struct param *out = out_handle(&calls[i]);
+		if (out && out != &calls[i].param[calls[i].count - 1])
+			die("`quire_handle_t *out` is not the last parameter", calls[i].name);
+		if (out && !(calls[i].errors & QUIRE_E(FAULT)))
+			die("writes *out but cannot return FAULT", calls[i].name);
+	}
+	if (argc == 2 && strcmp(argv[1], "doc") == 0)
+		gen_doc();
+	else if (argc == 2 && strcmp(argv[1], "stubs") == 0)
+		gen_stubs();
+	else if (argc == 2 && strcmp(argv[1], "kernel") == 0)
+		gen_kernel();
+	else {
+		fprintf(stderr, "usage: gen-syscalls doc|stubs|kernel\n");
+		return 2;
+	}
+	return fflush(stdout) == 0 && !ferror(stdout) ? 0 : 1;
+}
