@@ -23,6 +23,7 @@
 #include "kernel/boot_info.h"
 #include "kernel/console.h"
 #include "kernel/crash.h"
+#include "kernel/initrd.h"
 #include "kernel/ksyms.h"
 #include "kernel/ktest.h"
 #include "kernel/lib/format.h"
@@ -180,6 +181,7 @@ void kmain(struct quire_boot_info *bi, uint64_t entry_tsc)
 	vm_boot_init();
 	summary_print(bi);
 	report_frames();
+	initrd_init(bi);
 	crash_trigger(opts.crash);
 	if (opts.bench)
 		bench_run_all();

@@ -1,11 +1,26 @@
 # The initrd, the disk image, and the targets that boot it: run and debug.
 
 # The initrd is a cpio newc archive (what Linux uses too), so users build and inspect it with
-# ordinary tools. Its tree is assets/initrd/ for now; later the user programs join it.
+# ordinary tools. Its tree is assets/initrd/ plus each user program user/NAME.c as /bin/NAME.
 INITRD_SRCS := $(shell find assets/initrd -type f 2>/dev/null)
-$(INITRD): $(INITRD_SRCS) | $(DEPS_STAMP)
+INITRD_ROOT := $(BUILD)/initrd-root
+
+# User programs: freestanding static ELFs linked at 0x400000 (docs/user-programs.md).
+USER_DIR := $(BUILD)/user
+USER_ELFS := $(patsubst user/%.c,$(USER_DIR)/%.elf,$(wildcard user/*.c))
+USER_CFLAGS := --target=x86_64-unknown-none-elf -std=c11 -ffreestanding -nostdlib -fno-pic \
+	-fno-pie -mno-red-zone -fno-stack-protector -O2 -g $(WARNINGS)
+$(USER_DIR)/%.elf: user/%.c | $(DEPS_STAMP)
 	@mkdir -p $(@D)
-	$(Q)cd assets/initrd && find . -mindepth 1 | LC_ALL=C sort | \
+	$(Q)$(CC) $(USER_CFLAGS) -MMD -MP -c $< -o $(@:.elf=.o)
+	$(Q)$(LD) -static -nostdlib -e _start --image-base=0x400000 -z max-page-size=4096 \
+		-o $@ $(@:.elf=.o)
+
+$(INITRD): $(INITRD_SRCS) $(USER_ELFS) | $(DEPS_STAMP)
+	@mkdir -p $(@D)
+	$(Q)rm -rf $(INITRD_ROOT) && mkdir -p $(INITRD_ROOT)/bin && cp -pR assets/initrd/. $(INITRD_ROOT)
+	$(Q)for f in $(USER_ELFS); do cp $$f $(INITRD_ROOT)/bin/$$(basename $$f .elf); done
+	$(Q)cd $(INITRD_ROOT) && find . -mindepth 1 | LC_ALL=C sort | \
 		cpio -o -H newc --reproducible --quiet > $(abspath $@)
 
 $(IMAGE): $(LOADER_EFI) $(KERNEL_ELF) $(INITRD) tools/mkimage.sh | $(DEPS_STAMP)
@@ -26,3 +41,78 @@ debug: $(IMAGE)
 .PHONY: bench
 bench: $(IMAGE)
 	$(Q)tools/bench.sh --image $(IMAGE) --out $(BUILD)/bench.json --log $(BUILD)/bench.log
+
+# The system-call table (sysroot/include/quire/syscalls.h) and what it generates, through one
+# host program: the libc stubs (libc/build.mk), the kernel's dispatch header (kernel/build.mk) and
+# docs/syscalls.md, which is committed and checked here: the build fails while it differs from
+# what the table says, and `make syscalls-doc` rewrites it.
+GEN_SYSCALLS := $(BUILD)/tools/gen-syscalls
+SYSCALLS_DOC_GEN := $(BUILD)/gen/syscalls.md
+SYSCALLS_DOC_OK := $(BUILD)/gen/syscalls-doc.ok
+
+$(GEN_SYSCALLS): tools/gen-syscalls.c | $(DEPS_STAMP)
+	@mkdir -p $(@D)
+	$(Q)$(HOSTCC) -std=c11 -D_POSIX_C_SOURCE=200809L -O1 $(WARNINGS) -I$(SYSROOT_INCLUDE) \
+		-MMD -MP $< -o $@
+
+$(SYSCALLS_DOC_GEN): $(GEN_SYSCALLS)
+	@mkdir -p $(@D)
+	$(Q)$(GEN_SYSCALLS) doc > $@
+
+$(SYSCALLS_DOC_OK): $(SYSCALLS_DOC_GEN) docs/syscalls.md
+	$(Q)cmp -s docs/syscalls.md $< || { diff -u docs/syscalls.md $< | head -n 40; \
+		echo "docs/syscalls.md is stale: the table in sysroot/include/quire/syscalls.h" \
+			"changed; run 'make syscalls-doc' and commit the result" >&2; exit 1; }
+	$(Q)touch $@
+
+.PHONY: syscalls-doc
+syscalls-doc: $(SYSCALLS_DOC_GEN)
+	$(Q)cp $< docs/syscalls.md
+
+# The table's compile-time checks must reject a broken table: test/unit/abi_table_reject.c
+# compiles as it is, and fails to compile with a duplicated number, a gap, or an error name
+# that is not in enum quire_error, each for the reason expected.
+ABI_REJECT_OK := $(BUILD)/abi/table-reject.ok
+$(ABI_REJECT_OK): test/unit/abi_table_reject.c sysroot/include/quire/syscalls.h \
+		sysroot/include/quire/errors.h | $(DEPS_STAMP)
+	@mkdir -p $(@D)
+	$(Q)$(HOSTCC) -std=c11 $(WARNINGS) -I$(SYSROOT_INCLUDE) -fsyntax-only $< || \
+		{ echo "abi: the well-formed table in $< does not compile" >&2; exit 1; }
+	$(Q)for bad in DUPLICATE:'duplicate case value' GAP:'numbers must be dense from 1' \
+			UNKNOWN_ERROR:'QUIRE_ERR_NO_SUCH' ERROR_OK:'ERRORS must name errors'; do \
+		if $(HOSTCC) -std=c11 $(WARNINGS) -I$(SYSROOT_INCLUDE) -fsyntax-only \
+			-DBROKEN_$${bad%%:*} $< > $(@D)/reject.log 2>&1; then \
+			echo "abi: a table with BROKEN_$${bad%%:*} compiled: the check is gone" >&2; exit 1; fi; \
+		grep -q "$${bad#*:}" $(@D)/reject.log || { cat $(@D)/reject.log; \
+			echo "abi: BROKEN_$${bad%%:*} failed, but not with '$${bad#*:}'" >&2; exit 1; }; \
+	done
+	$(Q)touch $@
+
+# The generated sources. The libc stubs are compiled into libc.a (libc/build.mk). The kernel's
+# dispatch header has no handlers to call yet (they come with system-call entry), so no kernel
+# file includes it; it is compiled on its own with the kernel's flags to keep it valid, and the
+# kernel's link waits for that check (kernel/build.mk).
+SYSCALL_STUBS_C := $(BUILD)/libc/gen/syscall_stubs.c
+SYSCALL_TABLE_H := $(BUILD)/kernel/gen/syscall_table.h
+SYSCALL_TABLE_OK := $(BUILD)/kernel/gen/syscall_table.ok
+
+$(SYSCALL_STUBS_C): $(GEN_SYSCALLS)
+	@mkdir -p $(@D)
+	$(Q)$(GEN_SYSCALLS) stubs > $@
+
+$(SYSCALL_TABLE_H): $(GEN_SYSCALLS)
+	@mkdir -p $(@D)
+	$(Q)$(GEN_SYSCALLS) kernel > $@
+
+$(SYSCALL_TABLE_OK): $(SYSCALL_TABLE_H)
+	$(Q)echo '#include "syscall_table.h"' | \
+		$(CC) $(KERNEL_CFLAGS) -I$(<D) -x c -fsyntax-only -
+	$(Q)touch $@
+
+# Host unit tests of the table, the error enum and the stubs. Building abi_table runs the
+# checks above (order-only: they produce no object to link). UNIT_DIR is $(BUILD)/unit, but
+# test/build.mk sets it after this file is read.
+UNIT_TESTS += abi_table abi_stubs
+UNIT_SRCS_abi_table := test/unit/test_abi_table.c kernel/lib/kerr.c
+UNIT_SRCS_abi_stubs := test/unit/test_abi_stubs.c $(SYSCALL_STUBS_C)
+$(BUILD)/unit/abi_table: | $(ABI_REJECT_OK) $(SYSCALLS_DOC_OK) $(SYSCALL_TABLE_OK)
