@@ -17,6 +17,7 @@
  *   other register records                   PAGE_BOOT (pmm_release_boot_range)
  *   the page array                           PAGE_PMM_METADATA
  *   everything else, ACPI reclaim included   PAGE_RESERVED (ACPI reclaim: nobody frees it yet)
+ *   frame 0, whatever the map says           PAGE_RESERVED (address 0 means "no frame")
  * A claim never turns a reserved frame into RAM: a record overlapping firmware memory leaves
  * that part reserved.
  */
@@ -184,6 +185,15 @@ static void classify(const struct map_view *v)
 			p->kind = PAGE_RESERVED;
 		}
 		p->order = 0;
+	}
+	/*
+	 * Physical address 0 means "no frame" to the rest of the kernel (a table walk or an
+	 * allocation that returns a paddr_t reports failure as 0), and holds the real-mode IVT
+	 * besides: frame 0 is never handed out, whatever the map says.
+	 */
+	if (pmm.base_pfn == 0 && pmm.count > 0) {
+		pmm.pages[0].kind = PAGE_RESERVED;
+		pmm.pages[0].flags = 0;
 	}
 }
 

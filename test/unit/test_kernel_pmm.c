@@ -186,6 +186,10 @@ static void model_build(struct model *m, const struct fake_boot *fb)
 		m->kind[i] = rank[i] == 1 ? PAGE_FREE : rank[i] == 2 ? PAGE_BOOT : PAGE_RESERVED;
 		m->reclaim[i] = rank[i] == 2;
 	}
+	if (m->lo == 0) { /* frame 0 is never handed out: address 0 means "no frame" */
+		m->kind[0] = PAGE_RESERVED;
+		m->reclaim[0] = 0;
+	}
 	free(rank);
 	for (uint32_t k = 0; k < bi->alloc_register_count; k++) {
 		uint32_t rk = fb->reg[k].kind;
@@ -360,8 +364,8 @@ static void test_standard_map(void **state)
 	assert_int_equal(st.by_kind[PAGE_PAGE_TABLE], 16);
 	assert_int_equal(st.by_kind[PAGE_BOOT], 512 - 256 - 16 + 1536);
 	assert_int_equal(st.by_kind[PAGE_PMM_METADATA], 64);
-	assert_int_equal(st.by_kind[PAGE_RESERVED], 97 + 256);
-	assert_int_equal(st.free, 159 + 1792 + 11776 + 250 - 64);
+	assert_int_equal(st.by_kind[PAGE_RESERVED], 97 + 256 + 1); /* + frame 0, never handed out */
+	assert_int_equal(st.free, 159 - 1 + 1792 + 11776 + 250 - 64);
 	assert_int_equal(m.array_base, 0x100000);
 	assert_int_equal(st.cached, 0);
 	model_free(&m);
@@ -866,6 +870,37 @@ static void test_exhaustion_across_cpus(void **state)
 	model_free(&m);
 }
 
+/*
+ * Frame 0 is usable in the standard map, yet never handed out: physical address 0 is the "no
+ * frame" value of the callers (a 128 MiB QEMU boot once drained memory down to frame 0 and a
+ * page-table allocation mistook it for a failure).
+ */
+static void test_frame_zero_never_handed_out(void **state)
+{
+	struct fake_boot fb;
+	struct model m;
+	struct pmm_stats before;
+
+	fake_standard(&fb);
+	init_ok(&fb, &m);
+	assert_int_equal(pmm_page_from_phys(0)->kind, PAGE_RESERVED);
+	pmm_get_stats(&before);
+	struct page **taken = calloc(before.free + 1, sizeof(*taken));
+	uint64_t n = 0;
+	while ((taken[n] = pmm_alloc_page(PAGE_TEST, 0)) != NULL) {
+		assert_int_not_equal(pmm_page_to_phys(taken[n]), 0);
+		n++;
+	}
+	assert_int_equal(n, before.free);
+	for (uint64_t i = 0; i < n; i++)
+		pmm_free_page(taken[i]);
+	pmm_drain_cpu_caches();
+	check_stats(&m);
+	check_lists();
+	free(taken);
+	model_free(&m);
+}
+
 /* failalloc=N on the command line (kernel/options.c): a count from 1, anything else ignored. */
 static void count_ignored(void *ctx, const struct cmdline_token *t, const char *reason)
 {
@@ -914,6 +949,7 @@ int main(void)
 	    cmocka_unit_test(test_failalloc_option),
 	    cmocka_unit_test(test_double_free_caught),
 	    cmocka_unit_test(test_exhaustion_across_cpus),
+	    cmocka_unit_test(test_frame_zero_never_handed_out),
 	    cmocka_unit_test(test_random_standard),
 	    cmocka_unit_test(test_random_fragmented),
 	};
