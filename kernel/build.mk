@@ -78,9 +78,11 @@ $(KERNEL_ELF): $(KERNEL_OBJS) $(KERNEL_GEN)/ksyms-table.o kernel/kernel.ld
 .PHONY: kernel
 kernel: $(KERNEL_ELF)
 
-# The system-call dispatch header generated from quire/syscalls.h (tools/build.mk) is not
-# included by any kernel file until system-call entry exists; the link waits for its check.
+# The system-call dispatch header generated from quire/syscalls.h (tools/build.mk): included by
+# kernel/syscalls.c alone; the link also waits for its stand-alone check.
 $(KERNEL_ELF): | $(KERNEL_GEN)/syscall_table.ok
+$(KERNEL_DIR)/syscalls.o: $(KERNEL_GEN)/syscall_table.h
+$(KERNEL_DIR)/syscalls.o: KERNEL_CFLAGS += -I$(KERNEL_GEN)
 
 # Host unit tests of the kernel's pure modules (test/build.mk builds and runs them).
 UNIT_TESTS += kernel_format kernel_symbols kernel_memmap kernel_boot_info kernel_options

@@ -18,6 +18,7 @@
 #include "kernel/arch/x86_64/mmu.h"
 #include "kernel/arch/x86_64/serial.h"
 #include "kernel/arch/x86_64/stack.h"
+#include "kernel/arch/x86_64/syscall.h"
 #include "kernel/arch/x86_64/tsc.h"
 #include "kernel/bench.h"
 #include "kernel/boot_info.h"
@@ -163,6 +164,7 @@ void kmain(struct quire_boot_info *bi, uint64_t entry_tsc)
 	kerr_t serial = serial_init();
 	gdt_init();
 	idt_init();
+	syscall_init();
 	console_printf("quire: %s starting\n", version_string());
 	check_boot_info(bi);
 	mmu_drop_identity_map();

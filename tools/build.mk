@@ -5,16 +5,17 @@
 INITRD_SRCS := $(shell find assets/initrd -type f 2>/dev/null)
 INITRD_ROOT := $(BUILD)/initrd-root
 
-# User programs: freestanding static ELFs linked at 0x400000 (docs/user-programs.md).
+# User programs: freestanding static ELFs linked at 0x400000 (docs/user-programs.md), with libc.a
+# for the system-call stubs (quire_log() and the rest).
 USER_DIR := $(BUILD)/user
 USER_ELFS := $(patsubst user/%.c,$(USER_DIR)/%.elf,$(wildcard user/*.c))
 USER_CFLAGS := --target=x86_64-unknown-none-elf -std=c11 -ffreestanding -nostdlib -fno-pic \
 	-fno-pie -mno-red-zone -fno-stack-protector -O2 -g $(WARNINGS)
-$(USER_DIR)/%.elf: user/%.c | $(DEPS_STAMP)
+$(USER_DIR)/%.elf: user/%.c $(LIBC_A) | $(DEPS_STAMP)
 	@mkdir -p $(@D)
-	$(Q)$(CC) $(USER_CFLAGS) -MMD -MP -c $< -o $(@:.elf=.o)
+	$(Q)$(CC) $(USER_CFLAGS) -I$(SYSROOT_INCLUDE) -MMD -MP -c $< -o $(@:.elf=.o)
 	$(Q)$(LD) -static -nostdlib -e _start --image-base=0x400000 -z max-page-size=4096 \
-		-o $@ $(@:.elf=.o)
+		-o $@ $(@:.elf=.o) $(LIBC_A)
 
 $(INITRD): $(INITRD_SRCS) $(USER_ELFS) | $(DEPS_STAMP)
 	@mkdir -p $(@D)
@@ -89,9 +90,8 @@ $(ABI_REJECT_OK): test/unit/abi_table_reject.c sysroot/include/quire/syscalls.h 
 	$(Q)touch $@
 
 # The generated sources. The libc stubs are compiled into libc.a (libc/build.mk). The kernel's
-# dispatch header has no handlers to call yet (they come with system-call entry), so no kernel
-# file includes it; it is compiled on its own with the kernel's flags to keep it valid, and the
-# kernel's link waits for that check (kernel/build.mk).
+# dispatch header is included by kernel/syscalls.c (kernel/build.mk); it is also compiled on its
+# own with the kernel's flags, and the kernel's link waits for that check.
 SYSCALL_STUBS_C := $(BUILD)/libc/gen/syscall_stubs.c
 SYSCALL_TABLE_H := $(BUILD)/kernel/gen/syscall_table.h
 SYSCALL_TABLE_OK := $(BUILD)/kernel/gen/syscall_table.ok

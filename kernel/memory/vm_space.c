@@ -77,9 +77,16 @@ struct vm_space *vm_space_kernel(void)
 	return kernel_space_ready ? &kernel_space : NULL;
 }
 
+static struct vm_space *current_user[CPU_MAX];
+
 struct vm_space *vm_space_current_user(void)
 {
-	return NULL; /* issue 5: the running process's space */
+	return current_user[cpu_current_id()];
+}
+
+void vm_space_set_current_user(struct vm_space *space)
+{
+	current_user[cpu_current_id()] = space;
 }
 
 kerr_t vm_space_create(struct vm_space **out)

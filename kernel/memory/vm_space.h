@@ -71,8 +71,11 @@ kerr_t vm_init(struct pagetable *kernel_tables);
 /* vm_space_kernel - the kernel space (NULL before vm_init()). Any context. */
 struct vm_space *vm_space_kernel(void);
 
-/* vm_space_current_user - the running process's space; NULL until processes exist (issue 5). */
+/* vm_space_current_user - the running process's space on this CPU; NULL when none runs. */
 struct vm_space *vm_space_current_user(void);
+
+/* vm_space_set_current_user - records SPACE (or NULL) as this CPU's (kernel/process.c). */
+void vm_space_set_current_user(struct vm_space *space);
 
 /*
  * vm_space_create - a new user space with an empty lower half that shares the kernel half. No

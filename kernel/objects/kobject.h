@@ -19,6 +19,7 @@ enum kobject_type {
 	KOBJECT_NONE = 0,
 	KOBJECT_VM_AREA, /* struct vm_area (kernel/memory/vm_area.h) */
 	KOBJECT_TEST,    /* tests only: released through kobject_test_release */
+	KOBJECT_PROCESS, /* struct process (kernel/process.h), released through kobject_process_release */
 	KOBJECT_TYPE_COUNT
 };
 
@@ -47,6 +48,9 @@ void kobject_put(struct kobject *obj);
  * records of their own (a counting release, say). NULL: releasing one panics.
  */
 extern void (*kobject_test_release)(struct kobject *obj);
+
+/* The release of KOBJECT_PROCESS, set by kernel/process.c (host tests link no processes). */
+extern void (*kobject_process_release)(struct kobject *obj);
 
 /* kobject_type_name - "vm_area", "test", ...; "?" for a value out of range. Pure. */
 const char *kobject_type_name(uint32_t type);

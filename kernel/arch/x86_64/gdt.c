@@ -97,3 +97,8 @@ const uint64_t *gdt_table(unsigned *count)
 	*count = GDT_SLOTS;
 	return gdt;
 }
+
+void gdt_set_kernel_stack(uint64_t top)
+{
+	tss.rsp[0] = top;
+}

@@ -43,5 +43,11 @@ void gdt_init(void);
 /* gdt_tss - the boot CPU's TSS, for tests and for setting rsp[0] once there are user threads. */
 const struct gdt_tss *gdt_tss(void);
 
+/*
+ * gdt_set_kernel_stack - the stack the CPU switches to when an exception or interrupt arrives
+ * from ring 3 (TSS.RSP0): the running thread's kernel stack top. Interrupts off.
+ */
+void gdt_set_kernel_stack(uint64_t top);
+
 /* gdt_table - the boot CPU's GDT (for tests): *COUNT receives its number of 8-byte slots. */
 const uint64_t *gdt_table(unsigned *count);

@@ -4,12 +4,15 @@
 #include "kernel/arch/x86_64/trap.h"
 
 #include "kernel/arch/x86_64/cpu.h"
+#include "kernel/arch/x86_64/cpu_features.h"
 #include "kernel/console.h"
 #include "kernel/ksyms.h"
 #include "kernel/lib/alloc_check.h"
 #include "kernel/lib/compiler.h"
 #include "kernel/memory/vm_space.h"
 #include "kernel/panic.h"
+#include "kernel/process.h"
+#include "kernel/user_copy.h"
 
 static const struct {
 	const char *mnemonic;
@@ -138,16 +141,17 @@ static void print_registers(const struct trap_frame *f)
 }
 
 /*
- * A page fault goes to the VM. The space is chosen by the privilege level of the faulting code,
- * not by the address: user code faults in its process's space, the kernel in the kernel space
- * (so a kernel touch of a user address is not served). Returns NULL when the fault was served
- * (the instruction is retried), else the reason it could not be. Issue 5: a user fault that
- * cannot be served kills the process with that reason, and a kernel fault in copy-from/to-user
- * takes an exception fixup; until then both are fatal below.
+ * A kernel page fault goes to the VM. The space is chosen by the faulting code, not by the
+ * address: the kernel faults in the kernel space (so a stray kernel touch of a user address is
+ * not served), except inside the copy-in/copy-out routines (user_copy.h), whose user-half
+ * accesses are served from the running process's space, and which resume at their fixup when
+ * that fails. Returns NULL when the fault was handled, else the reason it could not be. Faults
+ * from ring 3 never come here: process_user_trap() serves them or kills the process.
  */
-static const char *page_fault(const struct trap_frame *f)
+static const char *page_fault(struct trap_frame *f)
 {
-	bool user = (f->cs & 3) != 0;
+	uint64_t fixup = user_copy_fixup(f->rip);
+	bool user = fixup != 0 && cpu_read_cr2() < VM_USER_HI;
 	struct vm_space *space = user ? vm_space_current_user() : vm_space_kernel();
 	unsigned access = VM_PROT_READ;
 
@@ -157,19 +161,39 @@ static const char *page_fault(const struct trap_frame *f)
 		access = VM_PROT_EXEC;
 	if (f->error_code & TRAP_PF_RESERVED)
 		return "a reserved bit is set in a page-table entry";
+	enum vm_fault_result r = VM_FAULT_NO_MAPPING;
+	if (space != NULL) {
+		fault_context_enter();
+		r = vm_space_allocate(space, cpu_read_cr2(), access);
+		fault_context_exit();
+	}
+	if (r == VM_FAULT_OK)
+		return NULL;
+	if (user) {
+		f->rip = fixup; /* the copy routine reports KERR_FAULT */
+		return NULL;
+	}
 	if (space == NULL)
-		return user ? "no user address space (no processes yet)" : "no kernel space yet";
-	fault_context_enter();
-	enum vm_fault_result r = vm_space_allocate(space, cpu_read_cr2(), access);
-	fault_context_exit();
-	return r == VM_FAULT_OK ? NULL : vm_fault_result_name(r);
+		return "no kernel space yet";
+	return vm_fault_result_name(r);
 }
 
 void trap_dispatch(struct trap_frame *f)
 {
 	const char *reason = "";
 
+	/*
+	 * User code can set RFLAGS.AC (popf), and an exception from ring 3 keeps it: SMAP would be
+	 * off for everything the kernel does on the program's behalf. syscall clears AC through
+	 * SFMASK; here clac does. iretq gives the program its own RFLAGS back.
+	 */
+	if ((f->cs & 3) != 0 && cpu_features()->smap)
+		__asm__ volatile("clac" : : : "memory");
 	if (hook != NULL && hook(f, hook_ctx))
+		return;
+	/* Ring 3: the process's business (served, or the process is killed), except NMI and #MC. */
+	if ((f->cs & 3) != 0 && f->vector != TRAP_NMI && f->vector != TRAP_MACHINE_CHECK &&
+	    process_user_trap(f))
 		return;
 	if (f->vector == TRAP_PAGE_FAULT) {
 		reason = page_fault(f);

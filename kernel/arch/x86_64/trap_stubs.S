@@ -9,7 +9,8 @@
  *
  * The CPU aligns RSP to 16 bytes before pushing its 5-word frame; with error code, vector and 15
  * registers (22 words) plus the 2-word record, RSP is 16-byte aligned again at the call, as the
- * ABI requires. No swapgs yet: nothing runs in ring 3.
+ * ABI requires. An exception from ring 3 (the saved CS's RPL is 3) swaps GS base to the kernel's
+ * per-CPU block on entry and back on the way out (syscall.h).
  */
 #include "kernel/arch/x86_64/trap.h"
 
@@ -35,7 +36,11 @@ trap_stub_\vector:
 	.p2align 4
 	.type trap_common, @function
 trap_common:
-	pushq %rax
+	/* From ring 3 (the saved CS's RPL), GS base is the user's: swap in the kernel's. */
+	testb $3, 24(%rsp)
+	jz 1f
+	swapgs
+1:	pushq %rax
 	pushq %rbx
 	pushq %rcx
 	pushq %rdx
@@ -73,7 +78,10 @@ trap_common:
 	popq %rbx
 	popq %rax
 	addq $16, %rsp
-	iretq
+	testb $3, 8(%rsp)
+	jz 2f
+	swapgs
+2:	iretq
 	.size trap_common, . - trap_common
 
 /* The stubs' addresses by vector, for idt.c. */

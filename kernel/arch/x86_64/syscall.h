@@ -1,0 +1,80 @@
+/*
+ * System-call entry (`syscall`/`sysret`), the per-CPU block behind GS, and the way into and out
+ * of user mode.
+ *
+ * Model: while the kernel runs, GS base points at this CPU's struct percpu and KERNEL_GS_BASE
+ * holds the user's GS base (0); every way into ring 3 (sysret, iretq) executes swapgs first, and
+ * every way back (the syscall stub, the exception stubs when the saved CS is ring 3) executes it
+ * again, so kernel code always finds its block at %gs:0. `syscall` leaves RSP untouched, so the
+ * stub parks the user RSP in the block's scratch slot and loads the running thread's kernel
+ * stack top from it. The C side, syscall_dispatch(), sees a struct syscall_frame and calls the
+ * table generated from quire/syscalls.h (build/kernel/gen/syscall_table.h). The return takes
+ * sysret, or iretq when the return RIP is not canonical (sysret would fault in ring 0 with the
+ * user's RSP loaded). Interrupts are off throughout (SFMASK clears IF, DF, TF and AC).
+ */
+#pragma once
+
+/* Byte offsets into struct percpu, for the assembly stub. */
+#define PERCPU_KERNEL_RSP 0
+#define PERCPU_USER_RSP   8
+
+/* Ring 3's selectors with RPL 3 (gdt.h: USER_CODE | 3, USER_DATA | 3; checked in syscall.c). */
+#define SYSCALL_USER_CS 0x23
+#define SYSCALL_USER_SS 0x1b
+
+/* offsetof(struct syscall_frame, rip), for the stub. */
+#define SYSCALL_FRAME_RIP 104
+
+#ifndef __ASSEMBLER__
+
+#include <stdint.h>
+
+/* One CPU's block, reached through GS base while in the kernel. */
+struct percpu {
+	uint64_t kernel_rsp; /* the running thread's kernel stack top */
+	uint64_t user_rsp;   /* scratch: the user RSP between `syscall` and the stack switch */
+	struct percpu *self;
+};
+_Static_assert(__builtin_offsetof(struct percpu, kernel_rsp) == PERCPU_KERNEL_RSP, "percpu");
+_Static_assert(__builtin_offsetof(struct percpu, user_rsp) == PERCPU_USER_RSP, "percpu");
+
+/* What the stub saves, lowest address first; the dispatcher may change rax (the result). */
+struct syscall_frame {
+	uint64_t r15, r14, r13, r12, rbp, rbx;
+	uint64_t r9, r8, r10, rdx, rsi, rdi;
+	uint64_t rax;                      /* the number on entry, the result on return */
+	uint64_t rip, cs, rflags, rsp, ss; /* an iretq frame: rip = rcx, rflags = r11 */
+};
+_Static_assert(__builtin_offsetof(struct syscall_frame, rip) == SYSCALL_FRAME_RIP, "frame");
+
+/*
+ * Callee-saved kernel state: what user_enter() saves and user_resume_kernel() restores, the
+ * way a "run this until it stops" caller gets control back from ring 3.
+ */
+struct kcontext {
+	uint64_t rbx, rbp, r12, r13, r14, r15, rsp, rflags;
+};
+
+/*
+ * syscall_init - programs EFER.SCE, STAR (the GDT's selectors), LSTAR, SFMASK, and points GS base
+ * at the boot CPU's block. Boot CPU, interrupts off, once, after gdt_init().
+ */
+void syscall_init(void);
+
+/* syscall_set_kernel_stack - the kernel stack top for entries from ring 3 (block and TSS). */
+void syscall_set_kernel_stack(uint64_t top);
+
+/* syscall_dispatch - from the stub: runs the call in FRAME, the result in frame->rax. */
+void syscall_dispatch(struct syscall_frame *frame);
+
+/*
+ * user_enter - saves the caller's callee-saved registers, RSP and RFLAGS in SAVE, switches to
+ * KSTACK_TOP and enters ring 3 at RIP with RSP (interrupts off, every other register zero).
+ * "Returns" only when someone calls user_resume_kernel(SAVE) on the thread's kernel stack.
+ */
+void user_enter(struct kcontext *save, uint64_t rip, uint64_t rsp, uint64_t kstack_top);
+
+/* user_resume_kernel - abandons the current stack and returns from user_enter(SAVE). */
+_Noreturn void user_resume_kernel(const struct kcontext *save);
+
+#endif

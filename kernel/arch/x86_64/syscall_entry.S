@@ -1,0 +1,143 @@
+/*
+ * The `syscall` entry stub and the way into and out of ring 3 (see syscall.h).
+ *
+ * syscall_entry builds a struct syscall_frame on the thread's kernel stack: an iretq frame
+ * (user SS, RSP, RFLAGS from r11, CS, RIP from rcx), the number, the six argument registers and
+ * the callee-saved ones, then calls syscall_dispatch(frame). Returning, it restores every
+ * register but rcx and r11 (the ABI clobbers them) and leaves with sysretq, or with iretq when
+ * the return RIP is not canonical. Interrupts are off from `syscall` (SFMASK) to sysret.
+ */
+#include "kernel/arch/x86_64/syscall.h"
+
+#define USER_CS   SYSCALL_USER_CS
+#define USER_SS   SYSCALL_USER_SS
+#define FRAME_RIP SYSCALL_FRAME_RIP
+
+	.section .text, "ax"
+
+	.p2align 4
+	.globl syscall_entry
+	.type syscall_entry, @function
+syscall_entry:
+	swapgs
+	movq %rsp, %gs:PERCPU_USER_RSP
+	movq %gs:PERCPU_KERNEL_RSP, %rsp
+	pushq $USER_SS
+	pushq %gs:PERCPU_USER_RSP
+	pushq %r11
+	pushq $USER_CS
+	pushq %rcx
+	pushq %rax
+	pushq %rdi
+	pushq %rsi
+	pushq %rdx
+	pushq %r10
+	pushq %r8
+	pushq %r9
+	pushq %rbx
+	pushq %rbp
+	pushq %r12
+	pushq %r13
+	pushq %r14
+	pushq %r15
+	movq %rsp, %rdi
+	xorl %ebp, %ebp /* backtraces stop here */
+	call syscall_dispatch
+	movq FRAME_RIP(%rsp), %rcx
+	shrq $47, %rcx
+	jnz 1f
+	popq %r15
+	popq %r14
+	popq %r13
+	popq %r12
+	popq %rbp
+	popq %rbx
+	popq %r9
+	popq %r8
+	popq %r10
+	popq %rdx
+	popq %rsi
+	popq %rdi
+	popq %rax
+	movq 0(%rsp), %rcx  /* rip */
+	movq 16(%rsp), %r11 /* rflags */
+	movq 24(%rsp), %rsp /* user rsp: nothing on this stack is needed any more */
+	swapgs
+	sysretq
+1:	/* A non-canonical return RIP: iretq raises #GP in ring 3, where the process is killed. */
+	popq %r15
+	popq %r14
+	popq %r13
+	popq %r12
+	popq %rbp
+	popq %rbx
+	popq %r9
+	popq %r8
+	popq %r10
+	popq %rdx
+	popq %rsi
+	popq %rdi
+	popq %rax
+	xorl %ecx, %ecx
+	xorl %r11d, %r11d
+	swapgs
+	iretq
+	.size syscall_entry, . - syscall_entry
+
+/* void user_enter(struct kcontext *save, uint64_t rip, uint64_t rsp, uint64_t kstack_top) */
+	.p2align 4
+	.globl user_enter
+	.type user_enter, @function
+user_enter:
+	movq %rbx, 0(%rdi)
+	movq %rbp, 8(%rdi)
+	movq %r12, 16(%rdi)
+	movq %r13, 24(%rdi)
+	movq %r14, 32(%rdi)
+	movq %r15, 40(%rdi)
+	movq %rsp, 48(%rdi)
+	pushfq
+	popq 56(%rdi)
+	cli
+	movq %rcx, %rsp
+	pushq $USER_SS
+	pushq %rdx
+	pushq $0x2 /* RFLAGS: interrupts stay off in ring 3 until there is a timer */
+	pushq $USER_CS
+	pushq %rsi
+	xorl %eax, %eax
+	xorl %ebx, %ebx
+	xorl %ecx, %ecx
+	xorl %edx, %edx
+	xorl %esi, %esi
+	xorl %edi, %edi
+	xorl %ebp, %ebp
+	xorl %r8d, %r8d
+	xorl %r9d, %r9d
+	xorl %r10d, %r10d
+	xorl %r11d, %r11d
+	xorl %r12d, %r12d
+	xorl %r13d, %r13d
+	xorl %r14d, %r14d
+	xorl %r15d, %r15d
+	swapgs
+	iretq
+	.size user_enter, . - user_enter
+
+/* _Noreturn void user_resume_kernel(const struct kcontext *save) */
+	.p2align 4
+	.globl user_resume_kernel
+	.type user_resume_kernel, @function
+user_resume_kernel:
+	movq 0(%rdi), %rbx
+	movq 8(%rdi), %rbp
+	movq 16(%rdi), %r12
+	movq 24(%rdi), %r13
+	movq 32(%rdi), %r14
+	movq 40(%rdi), %r15
+	movq 48(%rdi), %rsp
+	pushq 56(%rdi)
+	popfq
+	xorl %eax, %eax
+	ret /* from user_enter: its return address is at the saved RSP */
+	.size user_resume_kernel, . - user_resume_kernel
