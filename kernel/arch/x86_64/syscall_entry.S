@@ -16,6 +16,23 @@
 	.section .text, "ax"
 
 	.p2align 4
+/* The registers the entry saved, in reverse; rcx, r11 and rsp are the return path's business. */
+.macro RESTORE_USER_REGISTERS
+	popq %r15
+	popq %r14
+	popq %r13
+	popq %r12
+	popq %rbp
+	popq %rbx
+	popq %r9
+	popq %r8
+	popq %r10
+	popq %rdx
+	popq %rsi
+	popq %rdi
+	popq %rax
+.endm
+
 	.globl syscall_entry
 	.type syscall_entry, @function
 syscall_entry:
@@ -46,38 +63,14 @@ syscall_entry:
 	movq FRAME_RIP(%rsp), %rcx
 	shrq $47, %rcx
 	jnz 1f
-	popq %r15
-	popq %r14
-	popq %r13
-	popq %r12
-	popq %rbp
-	popq %rbx
-	popq %r9
-	popq %r8
-	popq %r10
-	popq %rdx
-	popq %rsi
-	popq %rdi
-	popq %rax
+	RESTORE_USER_REGISTERS
 	movq 0(%rsp), %rcx  /* rip */
 	movq 16(%rsp), %r11 /* rflags */
 	movq 24(%rsp), %rsp /* user rsp: nothing on this stack is needed any more */
 	swapgs
 	sysretq
 1:	/* A non-canonical return RIP: iretq raises #GP in ring 3, where the process is killed. */
-	popq %r15
-	popq %r14
-	popq %r13
-	popq %r12
-	popq %rbp
-	popq %rbx
-	popq %r9
-	popq %r8
-	popq %r10
-	popq %rdx
-	popq %rsi
-	popq %rdi
-	popq %rax
+	RESTORE_USER_REGISTERS
 	xorl %ecx, %ecx
 	xorl %r11d, %r11d
 	swapgs
