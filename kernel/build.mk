@@ -104,11 +104,12 @@ HOST_VM_SRCS := $(HOST_PMM_SRCS) kernel/memory/vm_area.c kernel/memory/vm_area_o
 	kernel/memory/page_tree_cache.c kernel/memory/region_tree.c kernel/memory/pagetable.c \
 	kernel/memory/pat.c kernel/memory/kheap.c kernel/memory/kstack.c kernel/lib/kerr.c
 SIM_MACHINE := test/unit/sim_machine.c
+SIM_VM := $(SIM_MACHINE) test/unit/sim_vm.c
 
 UNIT_TESTS += kernel_spinlock kernel_kheap kernel_pmm kernel_pat kernel_pagetable
 UNIT_SRCS_kernel_spinlock := test/unit/test_kernel_spinlock.c kernel/lib/spinlock.c \
 	kernel/lib/alloc_check.c
-UNIT_SRCS_kernel_kheap := test/unit/test_kernel_kheap.c $(SIM_MACHINE) $(HOST_VM_SRCS)
+UNIT_SRCS_kernel_kheap := test/unit/test_kernel_kheap.c $(SIM_VM) $(HOST_VM_SRCS)
 UNIT_SRCS_kernel_pmm := test/unit/test_kernel_pmm.c $(HOST_PMM_SRCS) kernel/options.c \
 	kernel/lib/cmdline.c
 UNIT_SRCS_kernel_pat := test/unit/test_kernel_pat.c kernel/memory/pat.c
@@ -120,16 +121,16 @@ UNIT_SRCS_kernel_region_tree := test/unit/test_kernel_region_tree.c kernel/memor
 	kernel/lib/kerr.c
 UNIT_SRCS_kernel_page_tree := test/unit/test_kernel_page_tree.c $(SIM_MACHINE) \
 	kernel/memory/page_tree.c kernel/memory/page_tree_cache.c $(HOST_PMM_SRCS)
-UNIT_SRCS_kernel_vm := test/unit/test_kernel_vm.c $(SIM_MACHINE) $(HOST_VM_SRCS)
+UNIT_SRCS_kernel_vm := test/unit/test_kernel_vm.c $(SIM_VM) $(HOST_VM_SRCS)
 
 # User space's inputs: the initrd's cpio reader and the user ELF loader (docs/user-programs.md).
 UNIT_TESTS += kernel_cpio kernel_elf_load
 UNIT_SRCS_kernel_cpio := test/unit/test_kernel_cpio.c kernel/lib/cpio.c
-UNIT_SRCS_kernel_elf_load := test/unit/test_kernel_elf_load.c $(SIM_MACHINE) $(HOST_VM_SRCS) \
+UNIT_SRCS_kernel_elf_load := test/unit/test_kernel_elf_load.c $(SIM_VM) $(HOST_VM_SRCS) \
 	kernel/memory/elf_load.c
 
 UNIT_TESTS += kernel_handle_table
-UNIT_SRCS_kernel_handle_table := test/unit/test_kernel_handle_table.c $(SIM_MACHINE) \
+UNIT_SRCS_kernel_handle_table := test/unit/test_kernel_handle_table.c $(SIM_VM) \
 	$(HOST_VM_SRCS) kernel/objects/handle.c
 # The in-QEMU initrd test checks README's size against the file the initrd was built from.
 $(KERNEL_DIR)/tests/initrd_tests.o: assets/initrd/README

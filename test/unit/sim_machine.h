@@ -56,3 +56,12 @@ extern char sim_check_message[256];
 		if (strstr(sim_check_message, (want)) == NULL)                                     \
 			fail_msg("check said \"%s\", want \"%s\"", sim_check_message, (want));     \
 	} while (0)
+
+struct pagetable;
+
+/*
+ * sim_boot_vm - sim_boot(), then the kernel heap, the kernel's page tables in *KERNEL_PT (all 256
+ * kernel-half PDPTs) and the VM with its kernel space, spares trimmed: a machine ready for areas
+ * and spaces. Defined in sim_vm.c, which tests link with the VM sources.
+ */
+void sim_boot_vm(uint64_t bytes, struct pagetable *kernel_pt);

@@ -121,12 +121,7 @@ static void build_elf(void)
 static int boot(void **state)
 {
 	(void)state;
-	sim_boot(SIM_BYTES);
-	kheap_init();
-	assert_int_equal(pagetable_create(&kernel_pt, NULL), KERR_OK);
-	assert_int_equal(pagetable_fill_kernel_half(&kernel_pt), KERR_OK);
-	assert_int_equal(vm_init(&kernel_pt), KERR_OK);
-	kheap_trim();
+	sim_boot_vm(SIM_BYTES, &kernel_pt);
 	baseline_free = frames_of(PAGE_FREE);
 	baseline_tables = frames_of(PAGE_PAGE_TABLE);
 	build_elf();

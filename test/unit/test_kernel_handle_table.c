@@ -90,11 +90,7 @@ static uint64_t user_frames(void)
 static int boot(void **state)
 {
 	(void)state;
-	sim_boot(SIM_BYTES);
-	kheap_init();
-	assert_int_equal(pagetable_create(&kernel_pt, NULL), KERR_OK);
-	assert_int_equal(pagetable_fill_kernel_half(&kernel_pt), KERR_OK);
-	assert_int_equal(vm_init(&kernel_pt), KERR_OK);
+	sim_boot_vm(SIM_BYTES, &kernel_pt);
 	kobject_test_release = fake_release;
 	releases = 0;
 	baseline_free = free_frames();

@@ -112,12 +112,7 @@ static size_t check_block(void *p, uint8_t value, size_t size)
 /* A fresh machine for every test: the pmm from a one-range memory map, then the heap. */
 static int boot(void **state)
 {
-	sim_boot(SIM_BYTES);
-	kheap_init();
-	assert_int_equal(pagetable_create(&kernel_pt, NULL), KERR_OK);
-	assert_int_equal(pagetable_fill_kernel_half(&kernel_pt), KERR_OK);
-	assert_int_equal(vm_init(&kernel_pt), KERR_OK);
-	kheap_trim();
+	sim_boot_vm(SIM_BYTES, &kernel_pt);
 	kheap_get_stats(&baseline_heap);
 	baseline_free = free_frames();
 	baseline_tables = frames_of(PAGE_PAGE_TABLE);
