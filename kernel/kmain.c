@@ -11,6 +11,7 @@
  */
 #include "kernel/kmain.h"
 
+#include "kernel/arch/x86_64/apic.h"
 #include "kernel/arch/x86_64/cpu.h"
 #include "kernel/arch/x86_64/cpu_features.h"
 #include "kernel/arch/x86_64/gdt.h"
@@ -140,6 +141,29 @@ static void init_kernel_space(const struct quire_boot_info *bi)
 			  kerr_name(err));
 }
 
+/*
+ * The local APIC and its timer at 1000 Hz. Interrupts stay off: the scheduler enables them. On
+ * failure the boot goes on without device interrupts.
+ */
+static void init_interrupts(void)
+{
+	kerr_t err = apic_init();
+
+	if (err != KERR_OK) {
+		log_error("APIC: not set up (%s): no device interrupts", kerr_name(err));
+		return;
+	}
+	err = apic_timer_start(1000);
+	if (err != KERR_OK) {
+		log_error("APIC: base 0x%llx; timer not started (%s)",
+			  (unsigned long long)apic_base(), kerr_name(err));
+		return;
+	}
+	log_info("APIC: base 0x%llx; timer %u Hz, %u counts per tick (%llu Hz after divide by %u)",
+		 (unsigned long long)apic_base(), apic_timer_hz(), apic_timer_count(),
+		 (unsigned long long)apic_timer_frequency(), APIC_TIMER_DIVIDER);
+}
+
 /* Logs what the early steps could not say when they happened, for lack of a timestamp or a log. */
 static void report_early(const struct quire_boot_info *bi, kerr_t tsc, kerr_t guards)
 {
@@ -181,6 +205,7 @@ void kmain(struct quire_boot_info *bi, uint64_t entry_tsc)
 	report_protections(prot, old_pat);
 	init_kernel_space(bi);
 	vm_boot_init();
+	init_interrupts();
 	summary_print(bi);
 	report_frames();
 	initrd_init(bi);

@@ -13,8 +13,10 @@
 #define GATE_PRESENT   0x80
 #define GATE_INTERRUPT 0x0e /* 64-bit interrupt gate: clears IF on entry */
 
-/* From trap_stubs.S. */
-extern const uint64_t trap_stub_table[TRAP_EXCEPTION_COUNT];
+/* From trap_stubs.S: the stub of every vector. */
+extern const uint64_t trap_stub_table[IDT_VECTORS];
+
+_Static_assert(IDT_FIRST_DEVICE_VECTOR == TRAP_EXCEPTION_COUNT, "device vectors follow exceptions");
 
 static struct idt_gate idt[IDT_VECTORS] ALIGNED(16);
 
@@ -51,6 +53,13 @@ void idt_init(void)
 		set_gate(v, trap_stub_table[v], ist_for(v));
 	struct cpu_table_register r = {.limit = sizeof(idt) - 1, .base = (uint64_t)(uintptr_t)idt};
 	__asm__ volatile("lidt %0" : : "m"(r) : "memory");
+}
+
+void idt_install_device_gates(void)
+{
+	kassert(!cpu_interrupts_enabled());
+	for (unsigned v = IDT_FIRST_DEVICE_VECTOR; v < IDT_VECTORS; v++)
+		set_gate(v, trap_stub_table[v], 0);
 }
 
 const struct idt_gate *idt_gate(unsigned vector)

@@ -1,8 +1,10 @@
 /*
- * Exception dispatch and the fatal-exception report; see trap.h.
+ * Exception dispatch and the fatal-exception report; see trap.h. Device interrupts (vectors 32 and
+ * up) share the entry path and leave it here for irq_dispatch() (apic.h).
  */
 #include "kernel/arch/x86_64/trap.h"
 
+#include "kernel/arch/x86_64/apic.h"
 #include "kernel/arch/x86_64/cpu.h"
 #include "kernel/arch/x86_64/cpu_features.h"
 #include "kernel/console.h"
@@ -189,6 +191,11 @@ void trap_dispatch(struct trap_frame *f)
 	 */
 	if ((f->cs & 3) != 0 && cpu_features()->smap)
 		__asm__ volatile("clac" : : : "memory");
+	/* A device interrupt (or a software `int N` above the exceptions): never a fault. */
+	if (f->vector >= TRAP_EXCEPTION_COUNT) {
+		irq_dispatch(f);
+		return;
+	}
 	if (hook != NULL && hook(f, hook_ctx))
 		return;
 	/* Ring 3: the process's business (served, or the process is killed), except NMI and #MC. */
