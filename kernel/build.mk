@@ -84,6 +84,15 @@ $(KERNEL_ELF): | $(KERNEL_GEN)/syscall_table.ok
 $(KERNEL_DIR)/syscalls.o: $(KERNEL_GEN)/syscall_table.h
 $(KERNEL_DIR)/syscalls.o: KERNEL_CFLAGS += -I$(KERNEL_GEN)
 
+# The handlers of kernel/objects/vma_syscalls.c are declared by hand in vma_syscalls.h (the
+# generated header is for syscalls.c alone); compiling both headers together turns any difference
+# from the generated prototypes into a conflicting-types error. The link waits for the check.
+$(KERNEL_GEN)/vma_syscalls.ok: $(KERNEL_GEN)/syscall_table.h kernel/objects/vma_syscalls.h
+	$(Q)printf '#include "syscall_table.h"\n#include "kernel/objects/vma_syscalls.h"\n' | \
+		$(CC) $(KERNEL_CFLAGS) -I$(KERNEL_GEN) -x c -fsyntax-only -
+	$(Q)touch $@
+$(KERNEL_ELF): | $(KERNEL_GEN)/vma_syscalls.ok
+
 # Host unit tests of the kernel's pure modules (test/build.mk builds and runs them).
 UNIT_TESTS += kernel_format kernel_symbols kernel_memmap kernel_boot_info kernel_options
 UNIT_SRCS_kernel_format := test/unit/test_kernel_format.c kernel/lib/format.c
@@ -122,6 +131,12 @@ UNIT_SRCS_kernel_region_tree := test/unit/test_kernel_region_tree.c kernel/memor
 UNIT_SRCS_kernel_page_tree := test/unit/test_kernel_page_tree.c $(SIM_MACHINE) \
 	kernel/memory/page_tree.c kernel/memory/page_tree_cache.c $(HOST_PMM_SRCS)
 UNIT_SRCS_kernel_vm := test/unit/test_kernel_vm.c $(SIM_VM) $(HOST_VM_SRCS)
+
+# The VMA system calls in kernel terms, over the real handle table, areas and spaces; the test
+# brings a fake process object and process_space_of().
+UNIT_TESTS += vma_calls
+UNIT_SRCS_vma_calls := test/unit/test_vma_calls.c $(SIM_VM) $(HOST_VM_SRCS) \
+	kernel/objects/handle.c kernel/objects/vma_calls.c
 
 # User space's inputs: the initrd's cpio reader and the user ELF loader (docs/user-programs.md).
 UNIT_TESTS += kernel_cpio kernel_elf_load

@@ -89,3 +89,16 @@ uint64_t initrd_size(void)
 {
 	return archive_size;
 }
+
+void initrd_for_each_file(void (*fn)(void *ctx, const char *path), void *ctx)
+{
+	struct cpio_iter it;
+	struct cpio_entry e;
+
+	if (archive == NULL)
+		return;
+	cpio_iter_init(&it, archive, archive_size);
+	while (cpio_next(&it, &e) == CPIO_OK)
+		if (cpio_entry_is_regular(&e))
+			fn(ctx, e.name);
+}

@@ -42,3 +42,10 @@ uint64_t initrd_file_count(void);
 /* initrd_base / initrd_size - the archive's bytes (NULL and 0 when empty), for tests and diagnostics. */
 const void *initrd_base(void);
 uint64_t initrd_size(void);
+
+/*
+ * initrd_for_each_file - calls FN(CTX, PATH) for each regular file, in archive order, PATH as
+ * stored (no leading "/"; NUL-terminated, valid for the kernel's lifetime). Any context; never
+ * allocates.
+ */
+void initrd_for_each_file(void (*fn)(void *ctx, const char *path), void *ctx);

@@ -11,12 +11,15 @@
  */
 #include "kernel/kmain.h"
 
+#include <quire/debug_exit.h>
+
 #include "kernel/arch/x86_64/apic.h"
 #include "kernel/arch/x86_64/cpu.h"
 #include "kernel/arch/x86_64/cpu_features.h"
 #include "kernel/arch/x86_64/gdt.h"
 #include "kernel/arch/x86_64/idt.h"
 #include "kernel/arch/x86_64/mmu.h"
+#include "kernel/arch/x86_64/qemu_exit.h"
 #include "kernel/arch/x86_64/serial.h"
 #include "kernel/arch/x86_64/stack.h"
 #include "kernel/arch/x86_64/syscall.h"
@@ -25,6 +28,7 @@
 #include "kernel/boot_info.h"
 #include "kernel/console.h"
 #include "kernel/crash.h"
+#include "kernel/init.h"
 #include "kernel/initrd.h"
 #include "kernel/ksyms.h"
 #include "kernel/ktest.h"
@@ -39,6 +43,7 @@
 #include "kernel/memory/vm_boot.h"
 #include "kernel/options.h"
 #include "kernel/panic.h"
+#include "kernel/sched/sched.h"
 #include "kernel/summary.h"
 #include "kernel/version.h"
 
@@ -153,7 +158,7 @@ static void init_interrupts(void)
 		log_error("APIC: not set up (%s): no device interrupts", kerr_name(err));
 		return;
 	}
-	err = apic_timer_start(1000);
+	err = apic_timer_start(SCHED_HZ);
 	if (err != KERR_OK) {
 		log_error("APIC: base 0x%llx; timer not started (%s)",
 			  (unsigned long long)apic_base(), kerr_name(err));
@@ -181,6 +186,31 @@ static void report_early(const struct quire_boot_info *bi, kerr_t tsc, kerr_t gu
 	log_debug("symbols: %u functions", ksyms_table() ? ksyms_table()->count : 0);
 }
 
+/*
+ * The kernel's built-in tests (test mode), then init with its programs (in test mode: every test
+ * program, reported as TAP by init). In test mode QEMU ends with the verdict of both; otherwise
+ * the boot thread halts once init has ended, and the kernel idles.
+ */
+static _Noreturn void run_user_space(const struct quire_boot_info *bi, const struct options *opts)
+{
+	bool passed = true;
+	int64_t status = -1;
+
+	if (opts->test)
+		passed = ktest_run_all(bi);
+	kerr_t err = init_run(bi, opts, &status);
+	if (opts->test) {
+		if (err != KERR_OK || status != 0)
+			console_printf("# init: %s, status %lld: the user tests failed\n",
+				       kerr_name(err), (long long)status);
+		qemu_exit(passed && err == KERR_OK && status == 0 ? QUIRE_EXIT_PASSED
+								  : QUIRE_EXIT_FAILED);
+	}
+	log_info("init has ended: the kernel idles");
+	for (;;)
+		__asm__ volatile("sti\n\thlt\n\tcli" : : : "memory");
+}
+
 void kmain(struct quire_boot_info *bi, uint64_t entry_tsc)
 {
 	tsc_init(entry_tsc);
@@ -206,14 +236,12 @@ void kmain(struct quire_boot_info *bi, uint64_t entry_tsc)
 	init_kernel_space(bi);
 	vm_boot_init();
 	init_interrupts();
+	sched_init();
 	summary_print(bi);
 	report_frames();
 	initrd_init(bi);
 	crash_trigger(opts.crash);
 	if (opts.bench)
 		bench_run_all();
-	if (opts.test)
-		ktest_run_all(bi);
-	log_info("boot complete; nothing more to run yet: halting");
-	cpu_halt_forever();
+	run_user_space(bi, &opts);
 }

@@ -3,8 +3,8 @@
  *
  * Model: KTEST(name) { ... } defines a test and registers it in the .ktests section (kernel.ld
  * collects them; no list to maintain). The runner prints TAP version 13 over the console, one
- * "ok N - name" or "not ok N - name" per test followed by "# " diagnostic lines, then ends QEMU
- * with QUIRE_EXIT_PASSED or QUIRE_EXIT_FAILED (quire/debug_exit.h). Checks (kexpect and friends)
+ * "ok N - name" or "not ok N - name" per test followed by "# " diagnostic lines, and kmain ends QEMU
+ * with QUIRE_EXIT_PASSED or QUIRE_EXIT_FAILED (quire/debug_exit.h) once init's user tests ran. Checks (kexpect and friends)
  * record a failure with file, line and message and let the test go on; they return whether they
  * held, so a test can stop where going on makes no sense: `if (!kexpect(p != NULL)) return;`.
  * A test that faults or panics ends the run with the panic code, which the host runner reports.
@@ -60,7 +60,8 @@ unsigned ktest_count(void);
 const struct quire_boot_info *ktest_boot_info(void);
 
 /*
- * ktest_run_all - runs every registered test in link order, reports TAP and ends QEMU with the
- * verdict (qemu_exit.h). BI is the validated boot_info. Boot CPU; never returns.
+ * ktest_run_all - runs every registered test in link order and reports TAP; returns whether all
+ * passed (kmain then runs the user test programs through init and ends QEMU with the verdict).
+ * BI is the validated boot_info. The boot thread, after sched_init().
  */
-_Noreturn void ktest_run_all(const struct quire_boot_info *bi);
+bool ktest_run_all(const struct quire_boot_info *bi);

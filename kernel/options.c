@@ -78,6 +78,18 @@ static const char *opt_failalloc(const struct cmdline_token *t, struct options *
 	return NULL;
 }
 
+static const char *opt_run(const struct cmdline_token *t, struct options *opts)
+{
+	if (t->value_len == 0)
+		return "expects program names";
+	if (t->value_len >= sizeof(opts->run))
+		return "too long";
+	for (size_t i = 0; i < t->value_len; i++)
+		opts->run[i] = t->value[i];
+	opts->run[t->value_len] = '\0';
+	return NULL;
+}
+
 static const char *opt_loader(const struct cmdline_token *t, struct options *opts)
 {
 	return NULL;
@@ -89,6 +101,7 @@ static const struct {
 } handlers[] = {
     {"test", opt_test},   {"bench", opt_bench},         {"loglevel", opt_loglevel},
     {"crash", opt_crash}, {"failalloc", opt_failalloc}, {"video", opt_loader},
+    {"run", opt_run},
 };
 
 void options_parse(const char *text, size_t len, struct options *opts, options_ignored_fn ignored,
@@ -98,7 +111,7 @@ void options_parse(const char *text, size_t len, struct options *opts, options_i
 	struct cmdline_token t;
 
 	*opts = (struct options){
-	    .test = false, .loglevel = LOG_INFO, .crash = CRASH_NONE, .failalloc = 0};
+	    .test = false, .loglevel = LOG_INFO, .crash = CRASH_NONE, .failalloc = 0, .run = ""};
 	cmdline_init(&it, text, len);
 	while (cmdline_next(&it, &t)) {
 		const char *reason = "unknown key";

@@ -6,6 +6,7 @@
  *   loglevel=error|warn|info|debug     the log threshold (default info)
  *   crash=pagefault|ud|gpf|panic|divide|overflow|lockrank  crash deliberately after the boot summary
  *   failalloc=N                        the N-th frame or heap allocation fails (fail_inject.h)
+ *   run=PROG[,PROG...]                 the programs init starts (bin/PROG), besides its own work
  *   video=WxH                          the loader's: accepted and left alone
  * Anything else is reported through the callback and otherwise ignored: a typo must not stop a
  * boot. A later token overrides an earlier one. Pure and host-tested.
@@ -20,12 +21,15 @@
 #include "kernel/lib/cmdline.h"
 #include "kernel/lib/log.h"
 
+#define OPTIONS_RUN_MAX 256 /* bytes of run=..., NUL included */
+
 struct options {
 	bool test;
 	bool bench;
 	enum log_level loglevel;
 	enum crash_kind crash;
-	uint64_t failalloc; /* 0: no injected failure */
+	uint64_t failalloc;        /* 0: no injected failure */
+	char run[OPTIONS_RUN_MAX]; /* run=...: NUL-terminated, "" when absent */
 };
 
 /* Told about each token options_parse() ignores, with the reason ("unknown key", ...). */

@@ -1,26 +1,32 @@
 # The initrd, the disk image, and the targets that boot it: run and debug.
 
 # The initrd is a cpio newc archive (what Linux uses too), so users build and inspect it with
-# ordinary tools. Its tree is assets/initrd/ plus each user program user/NAME.c as /bin/NAME.
+# ordinary tools. Its tree is assets/initrd/ plus each user program user/NAME.c as /bin/NAME and
+# each test program user/tests/NAME.c as /test/NAME (init runs every one of those in test mode).
 INITRD_SRCS := $(shell find assets/initrd -type f 2>/dev/null)
 INITRD_ROOT := $(BUILD)/initrd-root
 
-# User programs: freestanding static ELFs linked at 0x400000 (docs/user-programs.md), with libc.a
-# for the system-call stubs (quire_log() and the rest).
+# User programs: static ELFs linked at 0x400000 (docs/writing-programs.md): crt0.o first, then
+# the program, then libc.a. user/NAME.c becomes /bin/NAME; each test program user/tests/NAME.c
+# becomes $(USER_DIR)/tests/NAME.elf (USER_TEST_ELFS), which the initrd holds as /test/NAME.
 USER_DIR := $(BUILD)/user
 USER_ELFS := $(patsubst user/%.c,$(USER_DIR)/%.elf,$(wildcard user/*.c))
+USER_TEST_ELFS := $(patsubst user/tests/%.c,$(USER_DIR)/tests/%.elf,$(wildcard user/tests/*.c))
 USER_CFLAGS := --target=x86_64-unknown-none-elf -std=c11 -ffreestanding -nostdlib -fno-pic \
-	-fno-pie -mno-red-zone -fno-stack-protector -O2 -g $(WARNINGS)
-$(USER_DIR)/%.elf: user/%.c $(LIBC_A) | $(DEPS_STAMP)
+	-fno-pie -mno-red-zone -fno-stack-protector -O2 -g $(WARNINGS) -Ilibc/include \
+	-I$(SYSROOT_INCLUDE)
+USER_LDFLAGS := -static -nostdlib -e _start --image-base=0x400000 -z max-page-size=4096
+$(USER_DIR)/%.elf: user/%.c $(LIBC_CRT0) $(LIBC_A) | $(DEPS_STAMP)
 	@mkdir -p $(@D)
-	$(Q)$(CC) $(USER_CFLAGS) -I$(SYSROOT_INCLUDE) -MMD -MP -c $< -o $(@:.elf=.o)
-	$(Q)$(LD) -static -nostdlib -e _start --image-base=0x400000 -z max-page-size=4096 \
-		-o $@ $(@:.elf=.o) $(LIBC_A)
+	$(Q)$(CC) $(USER_CFLAGS) -MMD -MP -c $< -o $(@:.elf=.o)
+	$(Q)$(LD) $(USER_LDFLAGS) -o $@ $(LIBC_CRT0) $(@:.elf=.o) $(LIBC_A)
 
-$(INITRD): $(INITRD_SRCS) $(USER_ELFS) | $(DEPS_STAMP)
+$(INITRD): $(INITRD_SRCS) $(USER_ELFS) $(USER_TEST_ELFS) | $(DEPS_STAMP)
 	@mkdir -p $(@D)
-	$(Q)rm -rf $(INITRD_ROOT) && mkdir -p $(INITRD_ROOT)/bin && cp -pR assets/initrd/. $(INITRD_ROOT)
+	$(Q)rm -rf $(INITRD_ROOT) && mkdir -p $(INITRD_ROOT)/bin $(INITRD_ROOT)/test && \
+		cp -pR assets/initrd/. $(INITRD_ROOT)
 	$(Q)for f in $(USER_ELFS); do cp $$f $(INITRD_ROOT)/bin/$$(basename $$f .elf); done
+	$(Q)for f in $(USER_TEST_ELFS); do cp $$f $(INITRD_ROOT)/test/$$(basename $$f .elf); done
 	$(Q)cd $(INITRD_ROOT) && find . -mindepth 1 | LC_ALL=C sort | \
 		cpio -o -H newc --reproducible --quiet > $(abspath $@)
 

@@ -61,10 +61,12 @@ show_tail() { # log
 	tr -d '\r' <"$1" | tail -n 25 | sed 's/^/  | /'
 }
 
-# Turns the guest's TAP lines into results named after the scenario. Checks the plan line too:
-# a test that never reported counts as a failure.
-collect_tap() { # name log
-	local name=$1 log=$2 plan count
+# Turns the guest's TAP lines into results named after the scenario, checking each stream's plan
+# (a test that never reported counts as a failure). Two streams: the kernel's built-in tests
+# ("ok N - name" at the start of a line) and, when WANT_USER is set, init's report of the user
+# test programs (the same lines, tagged "[init ID] " by the kernel log).
+collect_tap() { # name log [want_user]
+	local name=$1 log=$2 want_user=${3:-} plan count user='^\[init [0-9]+\] '
 	tr -d '\r' <"$log" | sed -nE 's/^(not ok|ok) [0-9]+ - (.*)$/\1 - qemu\/'"$name"': \2/p' |
 		tee -a "$results"
 	plan=$(tr -d '\r' <"$log" | sed -nE 's/^1\.\.([0-9]+)$/\1/p' | tail -n 1)
@@ -73,6 +75,17 @@ collect_tap() { # name log
 		record not-ok "$name: the guest printed no TAP plan"
 	elif [[ "$plan" -ne "$count" ]]; then
 		record not-ok "$name: the plan announced $plan tests, $count reported"
+	fi
+	[[ -n "$want_user" ]] || return 0
+	tr -d '\r' <"$log" |
+		sed -nE 's/'"$user"'(not ok|ok) [0-9]+ - (.*)$/\1 - qemu\/'"$name"': user: \2/p' |
+		tee -a "$results"
+	plan=$(tr -d '\r' <"$log" | sed -nE 's/'"$user"'1\.\.([0-9]+)$/\1/p' | tail -n 1)
+	count=$(tr -d '\r' <"$log" | grep -cE "$user"'(not ok|ok) [0-9]+ - ')
+	if [[ -z "$plan" ]]; then
+		record not-ok "$name: init printed no TAP plan for the user tests"
+	elif [[ "$plan" -ne "$count" ]]; then
+		record not-ok "$name: init announced $plan user tests, $count reported"
 	fi
 }
 
@@ -83,7 +96,7 @@ scenario_boot() { # name mem smp cmdline
 	wanted "$name" || return 0
 	QEMU_MEM=$2 QEMU_SMP=$3 "$here/run-qemu.sh" --image "$image" --cmdline "$4" \
 		--serial "$log" --timeout "$BOOT_TIMEOUT" </dev/null || status=$?
-	collect_tap "$name" "$log"
+	collect_tap "$name" "$log" user
 	if [[ $status -eq 33 ]]; then
 		record ok "$name: guest verdict: $(describe_status $status)"
 	else

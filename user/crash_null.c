@@ -4,12 +4,9 @@
  */
 #include <stdint.h>
 
-#include "quire/syscalls.h"
-
-_Noreturn void _start(void);
-
-_Noreturn void _start(void)
+int main(int argc, char **argv)
 {
 	volatile uint64_t *null = (volatile uint64_t *)0;
-	quire_process_exit((int64_t)*null);
+
+	return (int)*null;
 }

@@ -1,6 +1,8 @@
 /*
- * vm_space: creation, map, unmap, protect, destroy and the kernel space. Resizing an area across
- * its spaces is in vm_space_resize.c, the fault path in vm_space_fault.c. See vm_space.h for the model.
+ * vm_space: creation, map, unmap, protect, destroy and the kernel space; map, unmap and protect
+ * also by area (the system calls' one mapping per area and space). Resizing an area across its
+ * spaces is in vm_space_resize.c, the fault path in vm_space_fault.c. See vm_space.h for the
+ * model.
  */
 #include "kernel/memory/vm_space.h"
 
@@ -174,8 +176,25 @@ static kerr_t check_map(struct vm_space *space, struct vm_area *area, uint64_t o
 	return fits ? KERR_OK : KERR_INVALID;
 }
 
-kerr_t vm_space_map(struct vm_space *space, struct vm_area *area, uint64_t offset, vaddr_t addr,
-		    uint64_t pages, unsigned prot, vaddr_t *base_out)
+/* The mapping of AREA in SPACE (the first on the area's list), or NULL. Space lock held. */
+static struct vm_mapping *find_area_locked(struct vm_space *space, struct vm_area *area)
+{
+	struct vm_mapping *m;
+
+	spin_lock(&area->lock);
+	for (m = area->mappings; m != NULL && m->space != space; m = m->area_next)
+		;
+	spin_unlock(&area->lock);
+	return m;
+}
+
+/*
+ * vm_space_map(), and vm_space_map_once() when ONCE: then PAGES is only a snapshot for the checks,
+ * and under the space's lock the area must not be mapped in SPACE yet and its size is read again
+ * (a resize changes it only with this lock held too), so the mapping covers the whole area.
+ */
+static kerr_t map_area(struct vm_space *space, struct vm_area *area, uint64_t offset, vaddr_t addr,
+		       uint64_t pages, unsigned prot, bool once, vaddr_t *base_out)
 {
 	kerr_t err;
 	uint64_t base = addr;
@@ -191,6 +210,14 @@ kerr_t vm_space_map(struct vm_space *space, struct vm_area *area, uint64_t offse
 	stop_zero_page(area);
 
 	vm_space_lock(space);
+	if (once) {
+		err = KERR_EXISTS;
+		if (find_area_locked(space, area) != NULL)
+			goto unlock;
+		spin_lock(&area->lock);
+		pages = area->pages;
+		spin_unlock(&area->lock);
+	}
 	if (addr == VM_MAP_ANYWHERE)
 		err = region_tree_place_anywhere(&space->regions, &m->node, pages * PAGE_SIZE,
 						 PAGE_SIZE, &base);
@@ -212,6 +239,35 @@ unlock:
 	return err;
 }
 
+kerr_t vm_space_map(struct vm_space *space, struct vm_area *area, uint64_t offset, vaddr_t addr,
+		    uint64_t pages, unsigned prot, vaddr_t *base_out)
+{
+	return map_area(space, area, offset, addr, pages, prot, false, base_out);
+}
+
+kerr_t vm_space_map_once(struct vm_space *space, struct vm_area *area, vaddr_t addr, unsigned prot,
+			 vaddr_t *base_out)
+{
+	vaddr_t base;
+
+	if (vm_space_find_area(space, area, &base) == KERR_OK)
+		return KERR_EXISTS; /* early, before stop_zero_page() would mark the area shared */
+	spin_lock(&area->lock);
+	uint64_t pages = area->pages;
+	spin_unlock(&area->lock);
+	return map_area(space, area, 0, addr, pages, prot, true, base_out);
+}
+
+kerr_t vm_space_find_area(struct vm_space *space, struct vm_area *area, vaddr_t *base_out)
+{
+	vm_space_lock(space);
+	struct vm_mapping *m = find_area_locked(space, area);
+	if (m != NULL)
+		*base_out = m->node.base;
+	vm_space_unlock(space);
+	return m != NULL ? KERR_OK : KERR_NOT_FOUND;
+}
+
 /* The mapping based exactly at ADDR, or NULL. Space lock held. */
 static struct vm_mapping *find_based_at(struct vm_space *space, vaddr_t addr)
 {
@@ -231,10 +287,12 @@ static void unregister(struct vm_space *space, struct vm_mapping *m)
 	spin_unlock(&m->area->lock);
 }
 
-kerr_t vm_space_unmap(struct vm_space *space, vaddr_t addr)
+/*
+ * Removes M, found under SPACE's lock (NULL: KERR_NOT_FOUND); the lock is held on entry and
+ * released here, before the area reference goes (the last put may free the area).
+ */
+static kerr_t unmap_unlock(struct vm_space *space, struct vm_mapping *m)
 {
-	vm_space_lock(space);
-	struct vm_mapping *m = find_based_at(space, addr);
 	if (m == NULL) {
 		vm_space_unlock(space);
 		return KERR_NOT_FOUND;
@@ -247,14 +305,23 @@ kerr_t vm_space_unmap(struct vm_space *space, vaddr_t addr)
 	return KERR_OK;
 }
 
-kerr_t vm_space_protect(struct vm_space *space, vaddr_t addr, unsigned prot)
+kerr_t vm_space_unmap(struct vm_space *space, vaddr_t addr)
+{
+	vm_space_lock(space);
+	return unmap_unlock(space, find_based_at(space, addr));
+}
+
+kerr_t vm_space_unmap_area(struct vm_space *space, struct vm_area *area)
+{
+	vm_space_lock(space);
+	return unmap_unlock(space, find_area_locked(space, area));
+}
+
+/* Gives M (NULL: KERR_NOT_FOUND) the rights PROT, checked to be well-formed. Space lock held. */
+static kerr_t protect_locked(struct vm_space *space, struct vm_mapping *m, unsigned prot)
 {
 	kerr_t err = KERR_OK;
 
-	if ((prot & ~VM_PROT_ALL) != 0 || (prot != 0 && !(prot & VM_PROT_READ)))
-		return KERR_INVALID;
-	vm_space_lock(space);
-	struct vm_mapping *m = find_based_at(space, addr);
 	if (m == NULL) {
 		err = KERR_NOT_FOUND;
 	} else if ((prot & ~m->area->max_prot) != 0) {
@@ -271,6 +338,30 @@ kerr_t vm_space_protect(struct vm_space *space, vaddr_t addr, unsigned prot)
 	} else {
 		m->prot = prot;
 	}
+	return err;
+}
+
+static bool prot_valid(unsigned prot)
+{
+	return (prot & ~VM_PROT_ALL) == 0 && (prot == 0 || (prot & VM_PROT_READ));
+}
+
+kerr_t vm_space_protect(struct vm_space *space, vaddr_t addr, unsigned prot)
+{
+	if (!prot_valid(prot))
+		return KERR_INVALID;
+	vm_space_lock(space);
+	kerr_t err = protect_locked(space, find_based_at(space, addr), prot);
+	vm_space_unlock(space);
+	return err;
+}
+
+kerr_t vm_space_protect_area(struct vm_space *space, struct vm_area *area, unsigned prot)
+{
+	if (!prot_valid(prot))
+		return KERR_INVALID;
+	vm_space_lock(space);
+	kerr_t err = protect_locked(space, find_area_locked(space, area), prot);
 	vm_space_unlock(space);
 	return err;
 }

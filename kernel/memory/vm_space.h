@@ -120,6 +120,38 @@ kerr_t vm_space_unmap(struct vm_space *space, vaddr_t addr);
 kerr_t vm_space_protect(struct vm_space *space, vaddr_t addr, unsigned prot);
 
 /*
+ * By area: the system calls (kernel/objects/vma_calls.c) map an area at most once into a space,
+ * so there (area, space) names a mapping. These find it on the area's list of mappings while
+ * holding the space's lock and act on it in the same critical section, so no other CPU can unmap
+ * it, or map the area there a second time, in between. Same lock and allocation contracts as the
+ * calls by address above.
+ */
+
+/*
+ * vm_space_find_area - the base of AREA's mapping in SPACE into *BASE_OUT (the newest, should the
+ * kernel have mapped it several times). Takes the space's lock, then the area's. Errors:
+ * KERR_NOT_FOUND (AREA is not mapped in SPACE).
+ */
+kerr_t vm_space_find_area(struct vm_space *space, struct vm_area *area, vaddr_t *base_out);
+
+/*
+ * vm_space_map_once - vm_space_map() of the whole of AREA (offset 0, its size as read under the
+ * space's lock, so a concurrent resize cannot leave the mapping short of the area's end), unless
+ * AREA is mapped in SPACE already. Errors: KERR_EXISTS for that, otherwise as vm_space_map().
+ */
+kerr_t vm_space_map_once(struct vm_space *space, struct vm_area *area, vaddr_t addr, unsigned prot,
+			 vaddr_t *base_out);
+
+/* vm_space_unmap_area - vm_space_unmap() of AREA's mapping in SPACE. Errors: KERR_NOT_FOUND. */
+kerr_t vm_space_unmap_area(struct vm_space *space, struct vm_area *area);
+
+/*
+ * vm_space_protect_area - vm_space_protect() of AREA's mapping in SPACE. Errors: as
+ * vm_space_protect() (KERR_INVALID is checked first, then KERR_NOT_FOUND).
+ */
+kerr_t vm_space_protect_area(struct vm_space *space, struct vm_area *area, unsigned prot);
+
+/*
  * vm_space_resize - changes AREA's size to NEW_PAGES, in every space it is mapped into. A mapping
  * that reaches the area's end follows it. Growing checks every such mapping has room after it
  * and changes nothing if one has not (KERR_EXISTS: another mapping is in the way;

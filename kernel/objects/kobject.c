@@ -28,17 +28,24 @@ static void process_release_op(struct kobject *obj)
 	kobject_process_release(obj);
 }
 
+void (*kobject_thread_release)(struct kobject *obj);
+
+static void thread_release_op(struct kobject *obj)
+{
+	kassert(kobject_thread_release != NULL);
+	kobject_thread_release(obj);
+}
+
 static const kobject_release_fn release_ops[KOBJECT_TYPE_COUNT] = {
     [KOBJECT_VM_AREA] = vm_area_release,
     [KOBJECT_TEST] = test_release,
     [KOBJECT_PROCESS] = process_release_op,
+    [KOBJECT_THREAD] = thread_release_op,
 };
 
 static const char *const type_names[KOBJECT_TYPE_COUNT] = {
-    [KOBJECT_NONE] = "none",
-    [KOBJECT_VM_AREA] = "vm_area",
-    [KOBJECT_TEST] = "test",
-    [KOBJECT_PROCESS] = "process",
+    [KOBJECT_NONE] = "none",       [KOBJECT_VM_AREA] = "vm_area", [KOBJECT_TEST] = "test",
+    [KOBJECT_PROCESS] = "process", [KOBJECT_THREAD] = "thread",
 };
 
 static uint64_t next_id = 1;

@@ -48,14 +48,6 @@ struct syscall_frame {
 _Static_assert(__builtin_offsetof(struct syscall_frame, rip) == SYSCALL_FRAME_RIP, "frame");
 
 /*
- * Callee-saved kernel state: what user_enter() saves and user_resume_kernel() restores, the
- * way a "run this until it stops" caller gets control back from ring 3.
- */
-struct kcontext {
-	uint64_t rbx, rbp, r12, r13, r14, r15, rsp, rflags;
-};
-
-/*
  * syscall_init - programs EFER.SCE, STAR (the GDT's selectors), LSTAR, SFMASK, and points GS base
  * at the boot CPU's block. Boot CPU, interrupts off, once, after gdt_init().
  */
@@ -66,15 +58,5 @@ void syscall_set_kernel_stack(uint64_t top);
 
 /* syscall_dispatch - from the stub: runs the call in FRAME, the result in frame->rax. */
 void syscall_dispatch(struct syscall_frame *frame);
-
-/*
- * user_enter - saves the caller's callee-saved registers, RSP and RFLAGS in SAVE, switches to
- * KSTACK_TOP and enters ring 3 at RIP with RSP (interrupts off, every other register zero).
- * "Returns" only when someone calls user_resume_kernel(SAVE) on the thread's kernel stack.
- */
-void user_enter(struct kcontext *save, uint64_t rip, uint64_t rsp, uint64_t kstack_top);
-
-/* user_resume_kernel - abandons the current stack and returns from user_enter(SAVE). */
-_Noreturn void user_resume_kernel(const struct kcontext *save);
 
 #endif

@@ -82,8 +82,9 @@ struct quire_system_info {
 	uint64_t frames_total; /* physical frames the kernel manages */
 	uint64_t frames_free;  /* of those, free now */
 	uint64_t processes;    /* processes alive now */
+	uint64_t tsc_hz; /* the time-stamp counter's rate (rdtsc ticks a second); 0: unknown */
 };
-_Static_assert(sizeof(struct quire_system_info) == 32, "struct quire_system_info is ABI");
+_Static_assert(sizeof(struct quire_system_info) == 40, "struct quire_system_info is ABI");
 
 /* The ERRORS column: a bit per enum quire_error value. */
 #define QUIRE_E(name) (1ull << QUIRE_ERR_##name)
@@ -109,11 +110,12 @@ _Static_assert(sizeof(struct quire_system_info) == 32, "struct quire_system_info
 	X(3, vma_map, ZERO,                                                                        \
 	  (quire_handle_t vma, quire_handle_t process, uint64_t *addr, uint32_t flags),            \
 	  "vma: MAP and READ/WRITE/EXECUTE for each protection bit in FLAGS; process: WRITE",      \
-	  QUIRE_E(INVALID) | QUIRE_E(OUT_OF_RANGE) | QUIRE_E(EXISTS) | QUIRE_E_HANDLE |            \
-	      QUIRE_E(FAULT) | QUIRE_E(NO_MEMORY),                                                 \
+	  QUIRE_E(INVALID) | QUIRE_E(OUT_OF_RANGE) | QUIRE_E(EXISTS) | QUIRE_E(NOT_FOUND) |        \
+	      QUIRE_E_HANDLE | QUIRE_E(FAULT) | QUIRE_E(NO_MEMORY),                                \
 	  "maps the whole area VMA into PROCESS with the protection in FLAGS "                     \
 	  "(QUIRE_VMA_MAP_MASK): at *ADDR with QUIRE_VMA_EXACT, else anywhere, the address "       \
-	  "written to *ADDR")                                                                      \
+	  "written to *ADDR; an area is mapped at most once per process (EXISTS); NOT_FOUND "      \
+	  "when PROCESS has ended")                                                                \
 	X(4, vma_unmap, ZERO, (quire_handle_t vma, quire_handle_t process),                        \
 	  "vma: MAP; process: WRITE", QUIRE_E_HANDLE | QUIRE_E(NOT_FOUND),                         \
 	  "removes VMA's mapping from PROCESS (NOT_FOUND if it has none); the area lives on "      \
@@ -145,22 +147,26 @@ _Static_assert(sizeof(struct quire_system_info) == 32, "struct quire_system_info
 	  QUIRE_E(INVALID) | QUIRE_E(NOT_FOUND) | QUIRE_E(OUT_OF_RANGE) | QUIRE_E(BAD_HANDLE) |    \
 	      QUIRE_E(ACCESS_DENIED) | QUIRE_E(FAULT) | QUIRE_E(NO_MEMORY),                        \
 	  "starts the initrd program PATH (NUL-terminated within QUIRE_PATH_MAX bytes, INVALID "   \
-	  "otherwise) with ARGV[0..ARGC) and HANDLES moved into it (closed here on success); "     \
-	  "writes a handle to the process (READ, WRITE, DUPLICATE, TRANSFER) to *OUT; a "          \
-	  "malformed ELF is INVALID")                                                              \
+	  "otherwise) with ARGV[0..ARGC) and HANDLES moved into it (closed here on success; a "    \
+	  "handle listed twice is INVALID); limits in quire/startup.h (OUT_OF_RANGE); writes a "   \
+	  "handle to the process (READ, WRITE, DUPLICATE, TRANSFER) to *OUT; a malformed ELF is "  \
+	  "INVALID")                                                                               \
 	X(10, process_wait, ZERO, (quire_handle_t process, struct quire_exit_info *info),          \
 	  "process: READ", QUIRE_E_HANDLE | QUIRE_E(FAULT),                                        \
 	  "waits until PROCESS has ended and writes how to *INFO: its exit status, or the fault "  \
-	  "or exception that killed it")                                                           \
+	  "or exception that killed it (INFO is checked after the wait)")                          \
 	X(11, process_exit, NORETURN, (int64_t status), "none", 0,                                 \
 	  "ends the calling process with STATUS, releasing every handle and mapping it holds")     \
 	X(12, thread_create, ZERO,                                                                 \
 	  (quire_handle_t process, uint64_t entry, uint64_t stack_top, uint64_t arg,               \
 	   quire_handle_t *out),                                                                   \
 	  "process: WRITE",                                                                        \
-	  QUIRE_E(INVALID) | QUIRE_E_HANDLE | QUIRE_E(FAULT) | QUIRE_E(NO_MEMORY),                 \
-	  "a thread of PROCESS that starts at ENTRY with ARG in rdi and rsp at STACK_TOP "         \
-	  "(16-byte aligned user addresses, INVALID otherwise); writes its handle to *OUT")        \
+	  QUIRE_E(INVALID) | QUIRE_E(NOT_FOUND) | QUIRE_E_HANDLE | QUIRE_E(FAULT) |                \
+	      QUIRE_E(NO_MEMORY),                                                                  \
+	  "a thread of PROCESS that enters ENTRY as if called, with ARG in rdi and rsp at "        \
+	  "STACK_TOP - 8 (user addresses, STACK_TOP 16-byte aligned: INVALID otherwise); ENTRY "   \
+	  "must end with thread_exit, not return; writes its handle to *OUT; NOT_FOUND when "      \
+	  "PROCESS is ending")                                                                     \
 	X(13, thread_exit, NORETURN, (void), "none", 0,                                            \
 	  "ends the calling thread; the last one ends the process with status 0")                  \
 	X(14, yield, ZERO, (void), "none", 0,                                                      \
