@@ -33,7 +33,12 @@
 #define VM_MAP_ANYWHERE (~(vaddr_t)0) /* vm_space_map(): let the space choose the address */
 
 /* User spaces manage [VM_USER_LO, VM_USER_HI); the kernel space the kernel half. */
-#define VM_USER_LO   0x1000ull
+/*
+ * The lowest 64 KiB stay unmapped in every user space (Linux's mmap_min_addr): "anywhere"
+ * mappings start above them, so a NULL pointer plus a field offset or a small index faults
+ * instead of landing in some mapping.
+ */
+#define VM_USER_LO   0x10000ull
 #define VM_USER_HI   0x0000800000000000ull
 #define VM_KERNEL_HI (0ull - 0x1000ull)
 

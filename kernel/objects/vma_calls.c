@@ -116,16 +116,27 @@ static void undo_result(kerr_t err)
 	kassert(err == KERR_OK || err == KERR_NOT_FOUND || err == KERR_BAD_HANDLE);
 }
 
+/* A new area of PAGES with protection PROT: open, or guarded (a stack) with QUIRE_VMA_GUARD. */
+static kerr_t create_area(uint64_t pages, uint32_t prot, uint32_t flags, struct vm_area **out)
+{
+	if (!(flags & QUIRE_VMA_GUARD))
+		return vm_area_create_open(pages, prot, out);
+	if (pages < 2)
+		return KERR_INVALID; /* a guard page and at least one usable page */
+	return vm_area_create_guarded(pages - 1, 1, 0, prot, out);
+}
+
 kerr_t vma_call_create(struct handle_table *handles, uint64_t size, uint32_t flags, handle_t *out)
 {
+	uint32_t prot = flags & QUIRE_VMA_PROT_MASK;
 	struct vm_area *area;
 	uint64_t pages;
 
 	if ((flags & ~QUIRE_VMA_CREATE_MASK) != 0 || !(flags & QUIRE_VMA_READ))
 		return KERR_INVALID;
 	TRY(size_to_pages(size, &pages));
-	TRY(vm_area_create_open(pages, flags, &area));
-	kerr_t err = install(handles, area, flags, out);
+	TRY(create_area(pages, prot, flags, &area));
+	kerr_t err = install(handles, area, prot, out);
 	vm_area_put(area); /* the handle holds it now, or nothing does */
 	return err;
 }
@@ -141,10 +152,10 @@ kerr_t vma_call_create_map(struct handle_table *handles, struct vm_space *self, 
 
 	if (!(flags & QUIRE_VMA_READ))
 		return KERR_INVALID; /* the area's max_prot, as vma_call_create() */
-	TRY(check_map_flags(flags, *addr));
+	TRY(check_map_flags(flags & ~QUIRE_VMA_GUARD, *addr));
 	TRY(size_to_pages(size, &pages));
 	TRY(placement(self, flags, *addr, pages, &where));
-	TRY(vm_area_create_open(pages, prot, &area));
+	TRY(create_area(pages, prot, flags, &area));
 	/* Mapped before the handle exists: a failure never shows a handle to another thread. */
 	err = vm_space_map_once(self, area, where, prot, &base);
 	if (err != KERR_OK)

@@ -246,7 +246,7 @@ static kerr_t resize(handle_t vma, uint64_t bytes, uint64_t *out)
 static void test_create(void **state)
 {
 	static const uint32_t bad_flags[] = {0,      W,       X,         W | X,     R | EXACT,
-					     R | WC, RW | WC, R | 0x08u, R | 0x40u, R | (1u << 31)};
+					     R | WC, RW | WC, R | 0x08u, R | 0x80u, R | (1u << 31)};
 	struct vm_area *a;
 	handle_t h = 0x5555;
 	uint64_t n = handle_table_count(&e.t);
@@ -259,9 +259,21 @@ static void test_create(void **state)
 	assert_int_equal(create(UINT64_MAX, R, &h), KERR_OUT_OF_RANGE);
 	assert_int_equal(create(UINT64_MAX - PAGE + 2, R, &h), KERR_OUT_OF_RANGE); /* wraps */
 	/* The flags are checked before the size. */
-	assert_int_equal(create(UINT64_MAX, R | 0x40u, &h), KERR_INVALID);
+	assert_int_equal(create(UINT64_MAX, R | 0x80u, &h), KERR_INVALID);
 	assert_int_equal(h, 0x5555);
 	assert_int_equal(handle_table_count(&e.t), n);
+
+	/* GUARD: a guarded area whose lowest page is the guard; at least one usable page. */
+	assert_int_equal(create(PAGE, RW | QUIRE_VMA_GUARD, &h), KERR_INVALID);
+	assert_int_equal(handle_table_count(&e.t), n);
+	assert_int_equal(create(3 * PAGE, RW | QUIRE_VMA_GUARD, &h), KERR_OK);
+	a = area_of(h);
+	assert_int_equal(a->kind, VM_AREA_GUARDED);
+	assert_int_equal(a->pages, 3);
+	assert_int_equal(a->guard_low, 1);
+	assert_int_equal(a->guard_high, 0);
+	assert_int_equal(handle_close(&e.t, h), KERR_OK);
+	h = 0x5555;
 
 	assert_int_equal(create(1, R, &h), KERR_OK);
 	a = area_of(h);

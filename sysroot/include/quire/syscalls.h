@@ -98,15 +98,17 @@ _Static_assert(sizeof(struct quire_system_info) == 40, "struct quire_system_info
 	X(1, vma_create, ZERO, (uint64_t size, uint32_t flags, quire_handle_t *out), "none",       \
 	  QUIRE_E(INVALID) | QUIRE_E(OUT_OF_RANGE) | QUIRE_E(FAULT) | QUIRE_E(NO_MEMORY),          \
 	  "a new open (anonymous, zero-filled) area of SIZE bytes, its handle written to *OUT; "   \
-	  "FLAGS (QUIRE_VMA_CREATE_MASK) are the most a mapping may have, and the handle gets "    \
-	  "those rights plus MAP, DUPLICATE and TRANSFER")                                         \
+	  "FLAGS (QUIRE_VMA_CREATE_MASK, READ required) are the most a mapping may have, and the " \
+	  "handle gets those rights plus MAP, DUPLICATE and TRANSFER; QUIRE_VMA_GUARD makes the "  \
+	  "lowest page a guard page (a thread's stack)")                                           \
 	X(2, vma_create_map, ZERO,                                                                 \
 	  (uint64_t size, uint64_t *addr, uint32_t flags, quire_handle_t *out), "none",            \
 	  QUIRE_E(INVALID) | QUIRE_E(OUT_OF_RANGE) | QUIRE_E(EXISTS) | QUIRE_E(FAULT) |            \
 	      QUIRE_E(NO_MEMORY),                                                                  \
 	  "vma_create() then vma_map() into the calling process, the area's handle written to "    \
 	  "*OUT: at *ADDR with QUIRE_VMA_EXACT, else anywhere, the address chosen written to "     \
-	  "*ADDR; FLAGS (QUIRE_VMA_MAP_MASK) are the area's protection and its mapping's")         \
+	  "*ADDR; FLAGS (QUIRE_VMA_CREATE_MAP_MASK, READ required) are the area's protection "     \
+	  "and its mapping's, and GUARD as for vma_create()")                                      \
 	X(3, vma_map, ZERO,                                                                        \
 	  (quire_handle_t vma, quire_handle_t process, uint64_t *addr, uint32_t flags),            \
 	  "vma: MAP and READ/WRITE/EXECUTE for each protection bit in FLAGS; process: WRITE",      \
