@@ -87,7 +87,7 @@ static int run_tests(int count, char **paths)
 		long err = run(paths[i], &info);
 		if (err != 0) {
 			say("not ok %d - %s", i + 1, paths[i]);
-			say("# could not run it: error %ld", -err);
+			say("# could not run it: %s", quire_error_name((int)-err));
 		} else if (info.reason != QUIRE_EXIT_NORMAL || info.status != 0) {
 			say("not ok %d - %s", i + 1, paths[i]);
 			say("# %s: status %lld, vector %u, address 0x%llx",
@@ -122,7 +122,7 @@ static void run_programs(int count, char **names)
 		snprintf(path, sizeof(path), "bin/%s", names[i]);
 		long err = run(path, &info);
 		if (err != 0)
-			say("init: %s did not run: error %ld", path, -err);
+			say("init: %s did not run: %s", path, quire_error_name((int)-err));
 		else
 			say("init: %s %s (status %lld)", path, reason_name(info.reason),
 			    (long long)info.status);
