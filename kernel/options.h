@@ -6,7 +6,7 @@
  *   loglevel=error|warn|info|debug     the log threshold (default info)
  *   crash=pagefault|ud|gpf|panic|divide|overflow|lockrank  crash deliberately after the boot summary
  *   failalloc=N                        the N-th frame or heap allocation fails (fail_inject.h)
- *   run=PROG[,PROG...]                 the programs init starts (bin/PROG), besides its own work
+ *   run=NAME[:ARG...][,NAME...]        the programs init starts (bin/NAME with the ARGs)
  *   video=WxH                          the loader's: accepted and left alone
  * Anything else is reported through the callback and otherwise ignored: a typo must not stop a
  * boot. A later token overrides an earlier one. Pure and host-tested.

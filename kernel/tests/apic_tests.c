@@ -97,8 +97,10 @@ KTEST(idt_device_gates_point_at_stubs)
  * TCG the APIC timer is a QEMU timer on the host's clock, delivered when the vCPU thread next
  * checks for interrupts, and on a shared host (two cores, several guests) a descheduled QEMU
  * folds missed periods into one late tick, so a period can read several times too long; the
- * calibration itself is good to well under 1%. A 4x bound still catches a wrong divider (16x)
- * or a count computed for the wrong unit (1000x).
+ * calibration itself is good to well under 1%. At 8 vCPUs on two host cores a period read 4.1x
+ * too long (CI, once), hence the upper bound of 12x; ticks never come early, hence the lower
+ * bound of half. Both still catch a wrong divider (16x either way) or a count computed for the
+ * wrong unit (1000x).
  */
 KTEST(apic_timer_ticks_at_its_rate)
 {
@@ -112,7 +114,7 @@ KTEST(apic_timer_ticks_at_its_rate)
 	uint64_t per_tick = (cpu_rdtsc() - t0) / n;
 	kexpect_eq(got, n);
 	kexpect(!cpu_interrupts_enabled());
-	kexpectf(per_tick >= expected / 4 && per_tick <= expected * 4,
+	kexpectf(per_tick >= expected / 2 && per_tick <= expected * 12,
 		 "%llu TSC ticks per timer tick, expected about %llu", (unsigned long long)per_tick,
 		 (unsigned long long)expected);
 }

@@ -94,7 +94,37 @@ static void test_defaults(void **state)
 	assert_false(o.bench);
 	assert_int_equal(o.loglevel, LOG_INFO);
 	assert_int_equal(o.crash, CRASH_NONE);
+	assert_string_equal(o.run, "");
 	assert_int_equal(log.count, 0);
+}
+
+/* run=...: copied whole (commas and colons are init's business); empty or too long is refused. */
+static void test_run(void **state)
+{
+	struct ignored_log log;
+	char line[OPTIONS_RUN_MAX + 16];
+
+	(void)state;
+	struct options o = parse("run=draw:--scene-only,probe test", &log);
+	assert_string_equal(o.run, "draw:--scene-only,probe");
+	assert_true(o.test);
+	assert_int_equal(log.count, 0);
+	o = parse("run=a run=b", &log);
+	assert_string_equal(o.run, "b");
+	o = parse("run= run", &log);
+	assert_string_equal(o.run, "");
+	assert_int_equal(log.count, 2);
+	/* The longest value that fits, and one byte more. */
+	memcpy(line, "run=", 4);
+	memset(line + 4, 'x', OPTIONS_RUN_MAX - 1);
+	line[4 + OPTIONS_RUN_MAX - 1] = '\0';
+	o = parse(line, &log);
+	assert_int_equal(strlen(o.run), OPTIONS_RUN_MAX - 1);
+	line[4 + OPTIONS_RUN_MAX - 1] = 'x';
+	line[4 + OPTIONS_RUN_MAX] = '\0';
+	o = parse(line, &log);
+	assert_string_equal(o.run, "");
+	assert_int_equal(log.count, 1);
 }
 
 static void test_each_option(void **state)
@@ -150,9 +180,13 @@ static void test_null_callback(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_tokens),         cmocka_unit_test(test_bounded_input),
-	    cmocka_unit_test(test_defaults),       cmocka_unit_test(test_each_option),
-	    cmocka_unit_test(test_ignored_tokens), cmocka_unit_test(test_null_callback),
+	    cmocka_unit_test(test_tokens),
+	    cmocka_unit_test(test_bounded_input),
+	    cmocka_unit_test(test_defaults),
+	    cmocka_unit_test(test_each_option),
+	    cmocka_unit_test(test_ignored_tokens),
+	    cmocka_unit_test(test_null_callback),
+	    cmocka_unit_test(test_run),
 	};
 	return cmocka_run_group_tests_name("kernel_options", tests, NULL, NULL);
 }
