@@ -132,6 +132,10 @@ UNIT_SRCS_kernel_page_tree := test/unit/test_kernel_page_tree.c $(SIM_MACHINE) \
 	kernel/memory/page_tree.c kernel/memory/page_tree_cache.c $(HOST_PMM_SRCS)
 UNIT_SRCS_kernel_vm := test/unit/test_kernel_vm.c $(SIM_VM) $(HOST_VM_SRCS)
 
+# Copies between address spaces (kernel/memory/vm_copy.c) over the real VM core.
+UNIT_TESTS += vm_copy
+UNIT_SRCS_vm_copy := test/unit/test_vm_copy.c $(SIM_VM) $(HOST_VM_SRCS) kernel/memory/vm_copy.c
+
 # The VMA system calls in kernel terms, over the real handle table, areas and spaces; the test
 # brings a fake process object and process_space_of().
 UNIT_TESTS += vma_calls

@@ -145,10 +145,57 @@ void wait_queue_init(struct wait_queue *wq)
 
 kerr_t wait_queue_sleep(struct wait_queue *wq)
 {
+	return wait_queue_sleep_until(wq, SCHED_FOREVER);
+}
+
+/* NS nanoseconds in TSC ticks, saturating. */
+static uint64_t ns_to_tsc(uint64_t ns)
+{
+	uint64_t hz = tsc_hz(), whole, part;
+
+	if (hz == 0)
+		hz = 1000000000ull; /* no calibration: assume 1 GHz rather than never waking */
+	if (__builtin_mul_overflow(ns / 1000000000ull, hz, &whole))
+		return UINT64_MAX;
+	part = (ns % 1000000000ull) * (hz / 1000) / 1000000ull; /* < hz: no overflow */
+	return whole + part < whole ? UINT64_MAX : whole + part;
+}
+
+/* Takes T off the sleep list (it is on it). */
+static void sleep_remove(struct thread *t)
+{
+	struct thread **link = &sleep_head;
+
+	while (*link != t) {
+		kassert(*link != NULL);
+		link = &(*link)->sleep_next;
+	}
+	*link = t->sleep_next;
+	t->sleep_next = NULL;
+	t->sleeping = false;
+}
+
+/* Puts T on the sleep list, by deadline. */
+static void sleep_insert(struct thread *t, uint64_t deadline)
+{
+	struct thread **link = &sleep_head;
+
+	t->wake_tsc = deadline;
+	while (*link != NULL && (*link)->wake_tsc <= deadline)
+		link = &(*link)->sleep_next;
+	t->sleep_next = *link;
+	*link = t;
+	t->sleeping = true;
+}
+
+kerr_t wait_queue_sleep_until(struct wait_queue *wq, uint64_t deadline)
+{
 	struct thread *t = current;
 
 	kassert(!cpu_interrupts_enabled() && t != idle);
 	if (t->killed)
+		return KERR_TIMEOUT;
+	if (deadline != SCHED_FOREVER && cpu_rdtsc() >= deadline)
 		return KERR_TIMEOUT;
 	t->state = THREAD_BLOCKED;
 	t->waiting_on = wq;
@@ -158,8 +205,22 @@ kerr_t wait_queue_sleep(struct wait_queue *wq)
 	else
 		wq->head = t;
 	wq->tail = t;
+	if (deadline != SCHED_FOREVER)
+		sleep_insert(t, deadline);
+	t->timed_out = false;
 	sched_switch_away();
-	return t->killed ? KERR_TIMEOUT : KERR_OK;
+	if (t->killed || t->timed_out)
+		return KERR_TIMEOUT;
+	return KERR_OK;
+}
+
+uint64_t sched_deadline_ns(uint64_t ns)
+{
+	uint64_t now = cpu_rdtsc(), delta = ns_to_tsc(ns);
+
+	if (ns == SCHED_FOREVER || now + delta < now || now + delta == SCHED_FOREVER)
+		return SCHED_FOREVER;
+	return now + delta;
 }
 
 void wait_queue_wake_all(struct wait_queue *wq)
@@ -170,6 +231,8 @@ void wait_queue_wake_all(struct wait_queue *wq)
 	while (t != NULL) {
 		struct thread *next = t->next;
 		t->waiting_on = NULL;
+		if (t->sleeping)
+			sleep_remove(t);
 		sched_make_ready(t);
 		t = next;
 	}
@@ -195,28 +258,15 @@ static void wait_queue_remove(struct wait_queue *wq, struct thread *t)
 	panic("thread %s is not on the wait queue it blocked on", t->name);
 }
 
-static void sleep_remove(struct thread *t)
-{
-	struct thread **link = &sleep_head;
-
-	while (*link != t) {
-		kassert(*link != NULL);
-		link = &(*link)->next;
-	}
-	*link = t->next;
-	t->next = NULL;
-	t->sleeping = false;
-}
-
 void sched_unblock(struct thread *t)
 {
 	kassert(t->state == THREAD_BLOCKED);
 	if (t->waiting_on != NULL) {
 		wait_queue_remove(t->waiting_on, t);
 		t->waiting_on = NULL;
-	} else if (t->sleeping) {
-		sleep_remove(t);
 	}
+	if (t->sleeping)
+		sleep_remove(t);
 	sched_make_ready(t);
 }
 
@@ -227,24 +277,16 @@ static void wake_sleepers(void)
 
 	while (sleep_head != NULL && sleep_head->wake_tsc <= now) {
 		struct thread *t = sleep_head;
-		sleep_head = t->next;
-		t->next = NULL;
+		sleep_head = t->sleep_next;
+		t->sleep_next = NULL;
 		t->sleeping = false;
+		if (t->waiting_on != NULL) { /* a wait with a deadline: it passed */
+			wait_queue_remove(t->waiting_on, t);
+			t->waiting_on = NULL;
+			t->timed_out = true;
+		}
 		sched_make_ready(t);
 	}
-}
-
-/* NS nanoseconds in TSC ticks, saturating. */
-static uint64_t ns_to_tsc(uint64_t ns)
-{
-	uint64_t hz = tsc_hz(), whole, part;
-
-	if (hz == 0)
-		hz = 1000000000ull; /* no calibration: assume 1 GHz rather than never waking */
-	if (__builtin_mul_overflow(ns / 1000000000ull, hz, &whole))
-		return UINT64_MAX;
-	part = (ns % 1000000000ull) * (hz / 1000) / 1000000ull; /* < hz: no overflow */
-	return whole + part < whole ? UINT64_MAX : whole + part;
 }
 
 kerr_t sched_sleep_ns(uint64_t ns)
@@ -259,13 +301,7 @@ kerr_t sched_sleep_ns(uint64_t ns)
 		return t->killed ? KERR_TIMEOUT : KERR_OK;
 	}
 	uint64_t now = cpu_rdtsc(), delta = ns_to_tsc(ns);
-	t->wake_tsc = now + delta < now ? UINT64_MAX : now + delta;
-	struct thread **link = &sleep_head;
-	while (*link != NULL && (*link)->wake_tsc <= t->wake_tsc)
-		link = &(*link)->next;
-	t->next = *link;
-	*link = t;
-	t->sleeping = true;
+	sleep_insert(t, now + delta < now ? UINT64_MAX : now + delta);
 	t->state = THREAD_BLOCKED;
 	sched_switch_away();
 	return t->killed ? KERR_TIMEOUT : KERR_OK;

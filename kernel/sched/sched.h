@@ -53,6 +53,20 @@ void wait_queue_init(struct wait_queue *wq);
  */
 kerr_t wait_queue_sleep(struct wait_queue *wq);
 
+/* A deadline that never comes: wait_queue_sleep_until() without a time limit. */
+#define SCHED_FOREVER UINT64_MAX
+
+/*
+ * wait_queue_sleep_until - wait_queue_sleep() with a deadline: a TSC value (sched_deadline_ns())
+ * or SCHED_FOREVER. KERR_OK when woken, KERR_TIMEOUT when the deadline passed first (at once if
+ * it has passed already) or the thread was killed. The deadline is checked on timer ticks, so it
+ * is met within a tick.
+ */
+kerr_t wait_queue_sleep_until(struct wait_queue *wq, uint64_t deadline);
+
+/* sched_deadline_ns - the TSC deadline NS nanoseconds from now; SCHED_FOREVER saturates. */
+uint64_t sched_deadline_ns(uint64_t ns);
+
 /* wait_queue_wake_all - makes every thread blocked on WQ READY. */
 void wait_queue_wake_all(struct wait_queue *wq);
 

@@ -58,7 +58,9 @@ struct thread {
 	struct thread *next;           /* run queue, wait queue or sleep list */
 	struct wait_queue *waiting_on; /* the queue it is blocked on, NULL otherwise */
 	uint64_t wake_tsc;             /* on the sleep list: when to wake */
+	struct thread *sleep_next;     /* the sleep list (a timed wait is on a wait queue too) */
 	bool sleeping;                 /* on the sleep list */
+	bool timed_out;                /* a timed wait ended by its deadline */
 	bool killed;                   /* ends itself before it next returns to user mode */
 	struct thread *process_next;   /* the process's list of live threads */
 	/* How it starts: in ring 3 at entry (user), or kernel_fn(kernel_arg). */

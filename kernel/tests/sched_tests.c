@@ -143,3 +143,44 @@ KTEST(sched_fpu_state_round_trips)
 	kexpect_eq(got, mxcsr);
 	fpu_restore(clean);
 }
+
+struct waker {
+	struct wait_queue *wq;
+	bool done;
+};
+
+static void wake_after_yield(void *arg)
+{
+	struct waker *w = arg;
+
+	wait_queue_wake_all(w->wq);
+	w->done = true;
+	thread_exit_current();
+}
+
+/* A timed wait ends by its deadline with TIMEOUT, or by a wake-up with OK, and then only once. */
+KTEST(sched_timed_wait_ends_by_deadline_or_wakeup)
+{
+	static struct wait_queue wq;
+	static struct waker w;
+	uint64_t hz = tsc_hz();
+
+	wait_queue_init(&wq);
+	uint64_t start = cpu_rdtsc();
+	kexpect_eq(wait_queue_sleep_until(&wq, sched_deadline_ns(3000000)), KERR_TIMEOUT);
+	kexpectf(cpu_rdtsc() - start >= 3 * hz / 1000, "woke after %llu ticks",
+		 (unsigned long long)(cpu_rdtsc() - start));
+	kexpect(wq.head == NULL);
+	/* A deadline already past: at once. */
+	kexpect_eq(wait_queue_sleep_until(&wq, cpu_rdtsc() - 1), KERR_TIMEOUT);
+
+	w = (struct waker){.wq = &wq};
+	if (!kexpect_eq(thread_create_kernel("waker", wake_after_yield, &w, NULL), KERR_OK))
+		return;
+	kexpect_eq(wait_queue_sleep_until(&wq, sched_deadline_ns(1000000000ull)), KERR_OK);
+	kexpect(w.done);
+	kexpect(!thread_current()->sleeping);
+	/* The old deadline must not wake anything later: sleep past a few ticks, nothing breaks. */
+	kexpect_eq(sched_sleep_ns(3000000), KERR_OK);
+	kexpect_eq(sched_deadline_ns(SCHED_FOREVER), SCHED_FOREVER);
+}
