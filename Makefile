@@ -49,6 +49,7 @@ UNIT_TESTS :=
 FORMAT_SRCS = $(shell git ls-files -co --exclude-standard -- '*.c' '*.h' 2>/dev/null)
 
 include bootloader/build.mk
+include assets/build.mk
 include kernel/build.mk
 include libc/build.mk
 include tools/build.mk

@@ -155,3 +155,17 @@ UNIT_SRCS_kernel_handle_table := test/unit/test_kernel_handle_table.c $(SIM_VM) 
 $(KERNEL_DIR)/tests/initrd_tests.o: assets/initrd/README
 $(KERNEL_DIR)/tests/initrd_tests.o: KERNEL_CFLAGS += \
 	-DQUIRE_README_SIZE=$(shell wc -c < assets/initrd/README 2>/dev/null || echo 0)ull
+
+# PSF2 fonts (kernel/lib/psf.c, also built into user programs): the host test parses the real
+# console font, $(FONT_PSF) from assets/build.mk, read at run time from its absolute path.
+UNIT_TESTS += psf
+UNIT_SRCS_psf := test/unit/test_psf.c kernel/lib/psf.c
+# ($(BUILD)/unit is test/build.mk's UNIT_DIR, which is defined after this file is read.)
+$(BUILD)/unit/obj/test/unit/test_psf.o: $(FONT_PSF)
+$(BUILD)/unit/obj/test/unit/test_psf.o: HOST_TEST_CFLAGS += \
+	-DQUIRE_FONT_PSF='"$(abspath $(FONT_PSF))"'
+
+# The console font, embedded by kernel/font.S with .incbin: the path goes in as a macro, and the
+# object depends on the file (the assembler's -MMD does not see .incbin).
+$(KERNEL_DIR)/font.o: $(FONT_PSF)
+$(KERNEL_DIR)/font.o: KERNEL_ASFLAGS += -DQUIRE_FONT_PSF='"$(abspath $(FONT_PSF))"'

@@ -1,8 +1,8 @@
 /*
  * The console: where every line the kernel prints goes.
  *
- * Model: a fan-out point. Today it feeds COM1 only (serial.h); the framebuffer console joins it
- * later without touching a caller. Raw output: no timestamp and no level, which is what the TAP
+ * Model: a fan-out point. It feeds COM1 (serial.h) and, until user space takes the display over,
+ * the framebuffer console (fbcon.h), without any caller knowing. Raw output: no timestamp and no level, which is what the TAP
  * lines of the test runner and the first "quire:" lines need. Everything else should go through
  * the log (lib/log.h). Not locked: see log.h.
  */

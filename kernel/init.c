@@ -3,6 +3,7 @@
  */
 #include "kernel/init.h"
 
+#include "kernel/fbcon.h"
 #include "kernel/initrd.h"
 #include "kernel/lib/log.h"
 #include "kernel/lib/string.h"
@@ -35,28 +36,22 @@ static void add_test(void *ctx, const char *path)
 		add_arg(ctx, path);
 }
 
-/* The framebuffer as a fixed write-combining area; NULL (logged) when there is none. */
+/*
+ * The framebuffer's area, a new reference for init's handle: the very area the kernel console
+ * draws on (fbcon.h), so that init mapping it hands the display over. NULL when there is none
+ * (fbcon_init() logged why); *INFO gets the geometry.
+ */
 static struct vm_area *framebuffer_area(const struct quire_boot_info *bi,
 					struct quire_framebuffer_info *info)
 {
 	const struct quire_framebuffer *fb = &bi->framebuffer;
-	struct vm_area *area;
+	struct vm_area *area = fbcon_area();
 
-	if (fb->format == QUIRE_FB_NONE || fb->size == 0 || fb->base % PAGE_SIZE != 0)
+	if (area == NULL)
 		return NULL;
-	if (fb->format != QUIRE_FB_RGBX8 && fb->format != QUIRE_FB_BGRX8) {
-		log_warn("init: framebuffer format %u is not passed on", fb->format);
-		return NULL;
-	}
-	uint64_t pages = (fb->size + PAGE_SIZE - 1) / PAGE_SIZE;
-	kerr_t err = vm_area_create_fixed(fb->base, pages, VM_PROT_READ | VM_PROT_WRITE,
-					  CACHE_WRITE_COMBINING, &area);
-	if (err != KERR_OK) {
-		log_warn("init: no framebuffer area: %s", kerr_name(err));
-		return NULL;
-	}
+	vm_area_get(area);
 	*info = (struct quire_framebuffer_info){
-	    .size = pages * PAGE_SIZE,
+	    .size = area->pages * PAGE_SIZE,
 	    .width = fb->width,
 	    .height = fb->height,
 	    .pixels_per_line = fb->pixels_per_scan_line,

@@ -28,6 +28,7 @@
 #include "kernel/boot_info.h"
 #include "kernel/console.h"
 #include "kernel/crash.h"
+#include "kernel/fbcon.h"
 #include "kernel/init.h"
 #include "kernel/initrd.h"
 #include "kernel/ksyms.h"
@@ -237,6 +238,7 @@ void kmain(struct quire_boot_info *bi, uint64_t entry_tsc)
 	vm_boot_init();
 	init_interrupts();
 	sched_init();
+	fbcon_init(bi);
 	summary_print(bi);
 	report_frames();
 	initrd_init(bi);

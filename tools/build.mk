@@ -21,6 +21,26 @@ $(USER_DIR)/%.elf: user/%.c $(LIBC_CRT0) $(LIBC_A) | $(DEPS_STAMP)
 	$(Q)$(CC) $(USER_CFLAGS) -MMD -MP -c $< -o $(@:.elf=.o)
 	$(Q)$(LD) $(USER_LDFLAGS) -o $@ $(LIBC_CRT0) $(@:.elf=.o) $(LIBC_A)
 
+# user/draw also links the drawing library (user/gfx/), the PSF2 parser it shares with the kernel
+# console (kernel/lib/psf.c) and the console font, which user/gfx/font.S embeds from $(FONT_PSF)
+# (assets/build.mk) with .incbin. This rule, being explicit, replaces the pattern rule above.
+USER_GFX_DIR := $(USER_DIR)/gfx
+USER_GFX_OBJS := $(addprefix $(USER_GFX_DIR)/,gfx.o scene.o psf.o font.o)
+$(USER_GFX_DIR)/%.o: user/gfx/%.c | $(DEPS_STAMP)
+	@mkdir -p $(@D)
+	$(Q)$(CC) $(USER_CFLAGS) -I. -MMD -MP -c $< -o $@
+$(USER_GFX_DIR)/psf.o: kernel/lib/psf.c | $(DEPS_STAMP)
+	@mkdir -p $(@D)
+	$(Q)$(CC) $(USER_CFLAGS) -I. -MMD -MP -c $< -o $@
+$(USER_GFX_DIR)/font.o: user/gfx/font.S $(FONT_PSF) | $(DEPS_STAMP)
+	@mkdir -p $(@D)
+	$(Q)$(CC) --target=x86_64-unknown-none-elf -DQUIRE_FONT_PSF='"$(abspath $(FONT_PSF))"' \
+		-MMD -MP -c $< -o $@
+$(USER_DIR)/draw.elf: user/draw.c $(USER_GFX_OBJS) $(LIBC_CRT0) $(LIBC_A) | $(DEPS_STAMP)
+	@mkdir -p $(@D)
+	$(Q)$(CC) $(USER_CFLAGS) -I. -MMD -MP -c $< -o $(@:.elf=.o)
+	$(Q)$(LD) $(USER_LDFLAGS) -o $@ $(LIBC_CRT0) $(@:.elf=.o) $(USER_GFX_OBJS) $(LIBC_A)
+
 $(INITRD): $(INITRD_SRCS) $(USER_ELFS) $(USER_TEST_ELFS) | $(DEPS_STAMP)
 	@mkdir -p $(@D)
 	$(Q)rm -rf $(INITRD_ROOT) && mkdir -p $(INITRD_ROOT)/bin $(INITRD_ROOT)/test && \
@@ -122,3 +142,54 @@ UNIT_TESTS += abi_table abi_stubs
 UNIT_SRCS_abi_table := test/unit/test_abi_table.c kernel/lib/kerr.c
 UNIT_SRCS_abi_stubs := test/unit/test_abi_stubs.c $(SYSCALL_STUBS_C)
 $(BUILD)/unit/abi_table: | $(ABI_REJECT_OK) $(SYSCALLS_DOC_OK) $(SYSCALL_TABLE_OK)
+
+# The screenshot tools (docs/framebuffer.md), host programs: render-scene draws user/draw's test
+# scene with the same code and font and writes the PPM QEMU's screendump would; ppm-diff compares
+# two PPMs pixel by pixel; qmp is the QMP client tools/screenshot.sh takes the screendump with.
+# The in-QEMU suite's screenshot scenarios run them from $(BUILD)/tools/, so `make`, `make test`
+# and `make qemu-test` build them.
+HOST_TOOL_CFLAGS := -std=c11 -D_POSIX_C_SOURCE=200809L -O2 $(WARNINGS) -I. -I$(SYSROOT_INCLUDE)
+HOST_GFX_DIR := $(BUILD)/tools/gfx
+HOST_GFX_OBJS := $(addprefix $(HOST_GFX_DIR)/,gfx.o scene.o psf.o font.o)
+RENDER_SCENE := $(BUILD)/tools/render-scene
+PPM_DIFF := $(BUILD)/tools/ppm-diff
+QMP_CLIENT := $(BUILD)/tools/qmp
+SCREENSHOT_TOOLS := $(RENDER_SCENE) $(PPM_DIFF) $(QMP_CLIENT)
+
+$(HOST_GFX_DIR)/%.o: user/gfx/%.c | $(DEPS_STAMP)
+	@mkdir -p $(@D)
+	$(Q)$(HOSTCC) $(HOST_TOOL_CFLAGS) -MMD -MP -c $< -o $@
+$(HOST_GFX_DIR)/psf.o: kernel/lib/psf.c | $(DEPS_STAMP)
+	@mkdir -p $(@D)
+	$(Q)$(HOSTCC) $(HOST_TOOL_CFLAGS) -MMD -MP -c $< -o $@
+$(HOST_GFX_DIR)/font.o: user/gfx/font.S $(FONT_PSF) | $(DEPS_STAMP)
+	@mkdir -p $(@D)
+	$(Q)$(HOSTCC) -DQUIRE_FONT_PSF='"$(abspath $(FONT_PSF))"' -MMD -MP -c $< -o $@
+
+$(RENDER_SCENE): tools/render-scene.c $(HOST_GFX_OBJS) | $(DEPS_STAMP)
+	@mkdir -p $(@D)
+	$(Q)$(HOSTCC) $(HOST_TOOL_CFLAGS) -MMD -MP $< $(HOST_GFX_OBJS) -o $@
+
+$(PPM_DIFF) $(QMP_CLIENT): $(BUILD)/tools/%: tools/%.c | $(DEPS_STAMP)
+	@mkdir -p $(@D)
+	$(Q)$(HOSTCC) $(HOST_TOOL_CFLAGS) -MMD -MP $< -o $@
+
+all test qemu-test: $(SCREENSHOT_TOOLS)
+
+# make screenshot: boots with run=draw:--scene-only at SCREENSHOT_SIZE, waits for the scene and
+# saves QEMU's screendump as $(BUILD)/screenshot.png (converted from PPM by pnmtopng: QEMU 7.2's
+# own PNG output swaps red and blue).
+SCREENSHOT_SIZE ?= 1024x768
+.PHONY: screenshot
+screenshot: $(IMAGE) $(QMP_CLIENT)
+	$(Q)tools/screenshot.sh --image $(IMAGE) --size $(SCREENSHOT_SIZE) --qmp-client $(QMP_CLIENT) \
+		--log $(BUILD)/screenshot.log --ppm $(BUILD)/screenshot.ppm --png $(BUILD)/screenshot.png
+
+# Host unit tests of the drawing library and the scene, with a font the test makes and with the
+# console font, read at run time from its absolute path.
+UNIT_TESTS += gfx
+UNIT_SRCS_gfx := test/unit/test_gfx.c user/gfx/gfx.c user/gfx/scene.c kernel/lib/psf.c
+# ($(BUILD)/unit is test/build.mk's UNIT_DIR, which is defined after this file is read.)
+$(BUILD)/unit/obj/test/unit/test_gfx.o: $(FONT_PSF)
+$(BUILD)/unit/obj/test/unit/test_gfx.o: HOST_TEST_CFLAGS += \
+	-DQUIRE_FONT_PSF='"$(abspath $(FONT_PSF))"'

@@ -29,6 +29,8 @@ requirements=(
 	"file:/usr/share/OVMF/OVMF_CODE_4M.fd ovmf"
 	"file:/usr/share/OVMF/OVMF_VARS_4M.fd ovmf"
 	"file:/usr/include/cmocka.h libcmocka-dev"
+	"cmd:pnmtopng netpbm"
+	"file:/usr/share/consolefonts/Lat15-Terminus18x10.psf.gz console-setup-linux"
 )
 
 missing=()

@@ -2,8 +2,11 @@
 # The in-QEMU suite. Each scenario boots the image under OVMF (tools/run-qemu.sh) and checks what
 # a user would see:
 #   boot     test mode ("test" on the command line) at a given memory size and CPU count: the
-#            kernel's built-in tests report TAP over serial, one result each here, and the guest
-#            must end QEMU with the "all passed" code of sysroot/include/quire/debug_exit.h
+#            kernel's built-in tests, then init's user test programs, report TAP over serial,
+#            one result each here, and the guest must end QEMU with the "all passed" code of
+#            sysroot/include/quire/debug_exit.h
+#   screenshot  user/draw's test scene at a given resolution, screendumped over QMP and compared
+#            pixel by pixel with the same scene rendered on the host
 #   crash    a deliberate fault (crash=KIND): a report naming the fault and a backtrace with
 #            function names, then the "panic" code
 #   loader   a kernel.elf that is garbage, or missing: the loader's message naming the file and
@@ -26,6 +29,10 @@ done
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(dirname "$here")
 kernel_elf=${KERNEL_ELF:-$(dirname "$image")/kernel/kernel.elf}
+tools_dir=$(dirname "$image")/tools
+render_scene=${RENDER_SCENE:-$tools_dir/render-scene}
+ppm_diff=${PPM_DIFF:-$tools_dir/ppm-diff}
+qmp_client=${QMP_CLIENT:-$tools_dir/qmp}
 mkdir -p "$logs"
 : >"$results"
 BOOT_TIMEOUT=${BOOT_TIMEOUT:-180}
@@ -174,6 +181,38 @@ scenario_gdb() {
 	fi
 }
 
+# Boots with video=WxH run=draw:--scene-only and, once draw has drawn its test scene, takes a
+# screendump (tools/screenshot.sh) and compares it pixel by pixel with the same scene rendered on
+# the host by the same drawing code (render-scene): one differing pixel fails. The comparison
+# stays in LOGS/NAME.diff and, after a failure, both pictures in NAME.ppm and NAME.ref.ppm.
+scenario_screenshot() { # name WxH
+	local name=$1 size=$2 log="$logs/$1.log" shot="$logs/$1.ppm" ref="$logs/$1.ref.ppm"
+	local out status=0
+	wanted "$name" || return 0
+	if [[ ! -x "$render_scene" || ! -x "$ppm_diff" || ! -x "$qmp_client" ]]; then
+		record not-ok "$name: the screenshot tools are missing from $tools_dir (run make)"
+		return 0
+	fi
+	if ! out=$("$here/screenshot.sh" --image "$image" --size "$size" --ppm "$shot" \
+		--log "$log" --qmp-client "$qmp_client" --timeout "$BOOT_TIMEOUT" 2>&1 </dev/null); then
+		record not-ok "$name: no screenshot of the scene at $size"
+		sed 's/^/  | /' <<<"$out"
+		return 0
+	fi
+	if ! out=$("$render_scene" "$size" "$ref" 2>&1); then
+		record not-ok "$name: render-scene failed: $out"
+		return 0
+	fi
+	"$ppm_diff" "$ref" "$shot" >"$logs/$name.diff" 2>&1 && status=0 || status=$?
+	if [[ $status -eq 0 ]]; then
+		record ok "$name: the screen at $size matches the host rendering in every pixel"
+		rm -f "$shot" "$ref"
+	else
+		record not-ok "$name: the screen at $size differs from the host rendering"
+		sed 's/^/  | /' "$logs/$name.diff" | tail -n 12
+	fi
+}
+
 # Deterministic bad kernels: text that is no ELF at all, and a real kernel cut short so that its
 # headers parse but its segments lie past the end of the file.
 garbage="$logs/garbage.elf"
@@ -196,4 +235,6 @@ scenario_loader loader-garbage 'quire-loader: error: .*kernel\.elf' --kernel "$g
 scenario_loader loader-truncated 'quire-loader: error: .*kernel\.elf' --kernel "$truncated"
 scenario_loader loader-missing 'quire-loader: error: .*kernel\.elf' --no-kernel
 scenario_gdb
+scenario_screenshot screenshot-800x600 800x600
+scenario_screenshot screenshot-1280x1024 1280x1024
 echo "qemu suite: $(($(date +%s) - started)) s"

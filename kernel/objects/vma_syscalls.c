@@ -7,6 +7,7 @@
 #include "kernel/objects/vma_syscalls.h"
 
 #include "kernel/arch/x86_64/tsc.h"
+#include "kernel/fbcon.h"
 #include "kernel/memory/kheap.h"
 #include "kernel/memory/page_tree_cache.h"
 #include "kernel/memory/pmm.h"
@@ -87,6 +88,22 @@ long sys_vma_create_map(uint64_t size, uint64_t addr, uint32_t flags, uint64_t o
 	return 0;
 }
 
+/*
+ * A user space now maps the area VMA names: if it is the framebuffer console's, the console stops
+ * drawing (fbcon.h). The handle is looked up again, since vma_call_map() keeps no reference. Until
+ * SMP no other thread can close it in between (the kernel is not preemptible); after that, a
+ * handle closed meanwhile leaves the console drawing until the area is mapped again.
+ */
+static void console_hand_over(struct handle_table *handles, quire_handle_t vma)
+{
+	struct kobject *obj;
+
+	if (handle_lookup(handles, vma, KOBJECT_VM_AREA, 0, &obj) != KERR_OK)
+		return;
+	fbcon_user_mapped(vm_area_from_kobject(obj));
+	kobject_put(obj);
+}
+
 long sys_vma_map(quire_handle_t vma, quire_handle_t process, uint64_t addr, uint32_t flags)
 {
 	struct process *p = caller();
@@ -102,6 +119,7 @@ long sys_vma_map(quire_handle_t vma, quire_handle_t process, uint64_t addr, uint
 		vma_call_undo_map(&p->handles, vma, process);
 		return result(KERR_FAULT);
 	}
+	console_hand_over(&p->handles, vma);
 	return 0;
 }
 

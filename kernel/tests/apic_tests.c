@@ -22,7 +22,9 @@
 #define FIRST_TICK_LIMIT 2     /* seconds of TSC to wait for a first tick before giving up */
 
 /*
- * Takes interrupts until N more timer ticks have passed; returns the ticks seen. Until the timer
+ * Takes interrupts until N more timer ticks have passed; returns the ticks seen, which can be more
+ * than N: a starved QEMU delivers late ticks back to back, and one can land between the end of a
+ * hlt and the cli after it. Until the timer
  * has been seen to tick, it polls with a deadline instead of halting, so a timer that never fires
  * fails the test instead of hanging the run.
  */
@@ -107,12 +109,12 @@ KTEST(apic_timer_ticks_at_its_rate)
 	const uint64_t n = 20;
 	uint64_t expected = tsc_hz() / apic_timer_hz();
 
-	if (!kexpectf(take_ticks(2) == 2, "the timer did not tick"))
+	if (!kexpectf(take_ticks(2) >= 2, "the timer did not tick"))
 		return;
 	uint64_t t0 = cpu_rdtsc();
 	uint64_t got = take_ticks(n);
-	uint64_t per_tick = (cpu_rdtsc() - t0) / n;
-	kexpect_eq(got, n);
+	uint64_t per_tick = (cpu_rdtsc() - t0) / (got != 0 ? got : 1);
+	kexpectf(got >= n, "%llu ticks", (unsigned long long)got);
 	kexpect(!cpu_interrupts_enabled());
 	kexpectf(per_tick >= expected / 2 && per_tick <= expected * 12,
 		 "%llu TSC ticks per timer tick, expected about %llu", (unsigned long long)per_tick,
@@ -137,7 +139,7 @@ KTEST(irq_handler_runs_on_timer_ticks)
 	irq_set_handler(APIC_TIMER_VECTOR, count_runs);
 	uint64_t got = take_ticks(5);
 	irq_set_handler(APIC_TIMER_VECTOR, saved);
-	kexpect_eq(got, 5);
+	kexpectf(got >= 5, "%llu ticks", (unsigned long long)got);
 	kexpect_eq(handler_runs, got);
 	kexpect_eq(handler_vector, APIC_TIMER_VECTOR);
 	kexpect(irq_count(APIC_TIMER_VECTOR) - count0 >= got);
