@@ -17,19 +17,22 @@
 
 typedef enum quire_error kerr_t;
 
-#define KERR_OK            QUIRE_ERR_OK
-#define KERR_INVALID       QUIRE_ERR_INVALID     /* a malformed argument or input structure */
-#define KERR_NOT_FOUND     QUIRE_ERR_NOT_FOUND   /* what was looked up does not exist */
-#define KERR_UNSUPPORTED   QUIRE_ERR_UNSUPPORTED /* the hardware or the request is not supported */
-#define KERR_TIMEOUT       QUIRE_ERR_TIMEOUT     /* a device did not answer in time */
-#define KERR_NO_MEMORY     QUIRE_ERR_NO_MEMORY   /* an allocation failed */
-#define KERR_EXISTS        QUIRE_ERR_EXISTS      /* overlaps or collides with something there */
-#define KERR_ACCESS_DENIED QUIRE_ERR_ACCESS_DENIED /* a right needed is missing */
-#define KERR_OUT_OF_RANGE  QUIRE_ERR_OUT_OF_RANGE /* a size or range overflows or is out of bounds */
-#define KERR_WRONG_TYPE    QUIRE_ERR_WRONG_TYPE   /* a handle names an object of another type */
-#define KERR_BAD_HANDLE    QUIRE_ERR_BAD_HANDLE   /* a handle is closed or was never valid */
-#define KERR_FAULT         QUIRE_ERR_FAULT        /* a user pointer does not reach user memory */
-#define KERR_COUNT         QUIRE_ERR_COUNT
+#define KERR_OK               QUIRE_ERR_OK
+#define KERR_INVALID          QUIRE_ERR_INVALID     /* a malformed argument or input structure */
+#define KERR_NOT_FOUND        QUIRE_ERR_NOT_FOUND   /* what was looked up does not exist */
+#define KERR_UNSUPPORTED      QUIRE_ERR_UNSUPPORTED /* the hardware or the request is not supported */
+#define KERR_TIMEOUT          QUIRE_ERR_TIMEOUT     /* a device did not answer in time */
+#define KERR_NO_MEMORY        QUIRE_ERR_NO_MEMORY   /* an allocation failed */
+#define KERR_EXISTS           QUIRE_ERR_EXISTS      /* overlaps or collides with something there */
+#define KERR_ACCESS_DENIED    QUIRE_ERR_ACCESS_DENIED /* a right needed is missing */
+#define KERR_OUT_OF_RANGE     QUIRE_ERR_OUT_OF_RANGE /* a size or range overflows or is out of bounds */
+#define KERR_WRONG_TYPE       QUIRE_ERR_WRONG_TYPE  /* a handle names an object of another type */
+#define KERR_BAD_HANDLE       QUIRE_ERR_BAD_HANDLE  /* a handle is closed or was never valid */
+#define KERR_FAULT            QUIRE_ERR_FAULT       /* a user pointer does not reach user memory */
+#define KERR_SHOULD_WAIT      QUIRE_ERR_SHOULD_WAIT /* cannot happen now, and no waiting asked */
+#define KERR_BUFFER_TOO_SMALL QUIRE_ERR_BUFFER_TOO_SMALL /* the result does not fit the buffer */
+#define KERR_PEER_CLOSED      QUIRE_ERR_PEER_CLOSED      /* the other end is closed */
+#define KERR_COUNT            QUIRE_ERR_COUNT
 
 /* Returns from the calling function with the error of EXPR, if it failed. */
 #define TRY(expr)                                                                                  \

@@ -36,16 +36,23 @@ static void thread_release_op(struct kobject *obj)
 	kobject_thread_release(obj);
 }
 
+void (*kobject_channel_release)(struct kobject *obj);
+
+static void channel_release_op(struct kobject *obj)
+{
+	kassert(kobject_channel_release != NULL);
+	kobject_channel_release(obj);
+}
+
 static const kobject_release_fn release_ops[KOBJECT_TYPE_COUNT] = {
-    [KOBJECT_VM_AREA] = vm_area_release,
-    [KOBJECT_TEST] = test_release,
-    [KOBJECT_PROCESS] = process_release_op,
-    [KOBJECT_THREAD] = thread_release_op,
+    [KOBJECT_VM_AREA] = vm_area_release,    [KOBJECT_TEST] = test_release,
+    [KOBJECT_PROCESS] = process_release_op, [KOBJECT_THREAD] = thread_release_op,
+    [KOBJECT_CHANNEL] = channel_release_op,
 };
 
 static const char *const type_names[KOBJECT_TYPE_COUNT] = {
     [KOBJECT_NONE] = "none",       [KOBJECT_VM_AREA] = "vm_area", [KOBJECT_TEST] = "test",
-    [KOBJECT_PROCESS] = "process", [KOBJECT_THREAD] = "thread",
+    [KOBJECT_PROCESS] = "process", [KOBJECT_THREAD] = "thread",   [KOBJECT_CHANNEL] = "channel",
 };
 
 static uint64_t next_id = 1;

@@ -21,6 +21,7 @@ enum kobject_type {
 	KOBJECT_TEST,    /* tests only: released through kobject_test_release */
 	KOBJECT_PROCESS, /* struct process (kernel/process.h), released through kobject_process_release */
 	KOBJECT_THREAD, /* struct thread (kernel/sched/thread.h), released through kobject_thread_release */
+	KOBJECT_CHANNEL, /* a channel endpoint (kernel/objects/channel.h), kobject_channel_release */
 	KOBJECT_TYPE_COUNT
 };
 
@@ -55,6 +56,9 @@ extern void (*kobject_process_release)(struct kobject *obj);
 
 /* The release of KOBJECT_THREAD, set by kernel/sched/thread.c (host tests link no threads). */
 extern void (*kobject_thread_release)(struct kobject *obj);
+
+/* The release of KOBJECT_CHANNEL, set by kernel/objects/channel.c (host tests link no channels). */
+extern void (*kobject_channel_release)(struct kobject *obj);
 
 /* kobject_type_name - "vm_area", "test", ...; "?" for a value out of range. Pure. */
 const char *kobject_type_name(uint32_t type);

@@ -199,6 +199,7 @@ long sys_system_info(uint64_t info, size_t info_size)
 	    .frames_free = st.free,
 	    .processes = process_count(),
 	    .tsc_hz = tsc_hz(),
+	    .handles = handle_table_count(&process_current()->handles),
 	};
 	return result(copy_to_user(info, &si, info_size));
 }

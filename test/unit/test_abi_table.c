@@ -41,10 +41,11 @@ static void test_error_values_and_names(void **state)
 	static const struct {
 		int value;
 		const char *name;
-	} want[] = {{0, "OK"},          {1, "INVALID"},       {2, "NOT_FOUND"},
-		    {3, "UNSUPPORTED"}, {4, "TIMEOUT"},       {5, "NO_MEMORY"},
-		    {6, "EXISTS"},      {7, "ACCESS_DENIED"}, {8, "OUT_OF_RANGE"},
-		    {9, "WRONG_TYPE"},  {10, "BAD_HANDLE"},   {11, "FAULT"}};
+	} want[] = {{0, "OK"},           {1, "INVALID"},           {2, "NOT_FOUND"},
+		    {3, "UNSUPPORTED"},  {4, "TIMEOUT"},           {5, "NO_MEMORY"},
+		    {6, "EXISTS"},       {7, "ACCESS_DENIED"},     {8, "OUT_OF_RANGE"},
+		    {9, "WRONG_TYPE"},   {10, "BAD_HANDLE"},       {11, "FAULT"},
+		    {12, "SHOULD_WAIT"}, {13, "BUFFER_TOO_SMALL"}, {14, "PEER_CLOSED"}};
 	assert_int_equal(sizeof(want) / sizeof(want[0]), QUIRE_ERR_COUNT);
 	for (unsigned i = 0; i < QUIRE_ERR_COUNT; i++) {
 		assert_string_equal(quire_error_name(want[i].value), want[i].name);
@@ -73,6 +74,9 @@ static void test_kerr_is_the_shared_enum(void **state)
 	assert_int_equal(KERR_WRONG_TYPE, QUIRE_ERR_WRONG_TYPE);
 	assert_int_equal(KERR_BAD_HANDLE, QUIRE_ERR_BAD_HANDLE);
 	assert_int_equal(KERR_FAULT, QUIRE_ERR_FAULT);
+	assert_int_equal(KERR_SHOULD_WAIT, QUIRE_ERR_SHOULD_WAIT);
+	assert_int_equal(KERR_BUFFER_TOO_SMALL, QUIRE_ERR_BUFFER_TOO_SMALL);
+	assert_int_equal(KERR_PEER_CLOSED, QUIRE_ERR_PEER_CLOSED);
 	assert_int_equal(KERR_COUNT, QUIRE_ERR_COUNT);
 }
 
@@ -189,8 +193,8 @@ static bool ends_with_out_handle(const char *params)
 static void test_handles_through_out_pointers(void **state)
 {
 	(void)state;
-	static const char *const creating[] = {"vma_create", "vma_create_map", "handle_clone",
-					       "process_spawn", "thread_create"};
+	static const char *const creating[] = {"vma_create",    "vma_create_map", "handle_clone",
+					       "process_spawn", "thread_create",  "channel_create"};
 	for (unsigned i = 0; i < NCALLS; i++) {
 		const struct call *c = &calls[i];
 		bool creates = false;

@@ -30,7 +30,13 @@
 	X(OUT_OF_RANGE, 8, "a size or an address range overflows or lies outside what is allowed") \
 	X(WRONG_TYPE, 9, "the handle names an object of another type (checked before rights)")     \
 	X(BAD_HANDLE, 10, "the handle is closed or was never valid in this process")               \
-	X(FAULT, 11, "a user pointer does not reach readable (or writable) user memory")
+	X(FAULT, 11, "a user pointer does not reach readable (or writable) user memory")           \
+	X(SHOULD_WAIT, 12,                                                                         \
+	  "it cannot happen now and the caller asked not to wait: a full queue, nothing to "       \
+	  "receive")                                                                               \
+	X(BUFFER_TOO_SMALL, 13,                                                                    \
+	  "the caller's buffer cannot hold the result; the sizes needed are reported")             \
+	X(PEER_CLOSED, 14, "the other end (of a channel) is closed")
 
 #if defined(__GNUC__) || defined(__clang__)
 #define QUIRE_ERROR_MUST_USE_ __attribute__((warn_unused_result))
@@ -63,7 +69,10 @@ _Static_assert(QUIRE_ERR_OUT_OF_RANGE == 8, "QUIRE_ERR_OUT_OF_RANGE is ABI");
 _Static_assert(QUIRE_ERR_WRONG_TYPE == 9, "QUIRE_ERR_WRONG_TYPE is ABI");
 _Static_assert(QUIRE_ERR_BAD_HANDLE == 10, "QUIRE_ERR_BAD_HANDLE is ABI");
 _Static_assert(QUIRE_ERR_FAULT == 11, "QUIRE_ERR_FAULT is ABI");
-_Static_assert(QUIRE_ERR_COUNT == 12, "a new error needs its value pinned above");
+_Static_assert(QUIRE_ERR_SHOULD_WAIT == 12, "QUIRE_ERR_SHOULD_WAIT is ABI");
+_Static_assert(QUIRE_ERR_BUFFER_TOO_SMALL == 13, "QUIRE_ERR_BUFFER_TOO_SMALL is ABI");
+_Static_assert(QUIRE_ERR_PEER_CLOSED == 14, "QUIRE_ERR_PEER_CLOSED is ABI");
+_Static_assert(QUIRE_ERR_COUNT == 15, "a new error needs its value pinned above");
 
 /*
  * quire_error_name - the enumerator's name without the prefix ("NOT_FOUND"), for log lines and

@@ -40,6 +40,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "quire/channel.h"
 #include "quire/errors.h"
 #include "quire/rights.h"
 #include "quire/vma.h"
@@ -82,9 +83,10 @@ struct quire_system_info {
 	uint64_t frames_total; /* physical frames the kernel manages */
 	uint64_t frames_free;  /* of those, free now */
 	uint64_t processes;    /* processes alive now */
-	uint64_t tsc_hz; /* the time-stamp counter's rate (rdtsc ticks a second); 0: unknown */
+	uint64_t tsc_hz;  /* the time-stamp counter's rate (rdtsc ticks a second); 0: unknown */
+	uint64_t handles; /* handles open in the calling process */
 };
-_Static_assert(sizeof(struct quire_system_info) == 40, "struct quire_system_info is ABI");
+_Static_assert(sizeof(struct quire_system_info) == 48, "struct quire_system_info is ABI");
 
 /* The ERRORS column: a bit per enum quire_error value. */
 #define QUIRE_E(name) (1ull << QUIRE_ERR_##name)
@@ -182,7 +184,34 @@ _Static_assert(sizeof(struct quire_system_info) == 40, "struct quire_system_info
 	X(17, system_info, ZERO, (struct quire_system_info *info, size_t info_size), "none",       \
 	  QUIRE_E(INVALID) | QUIRE_E(FAULT),                                                       \
 	  "writes the first INFO_SIZE bytes of struct quire_system_info (frame counts) to "        \
-	  "*INFO; an INFO_SIZE larger than the struct is INVALID")
+	  "*INFO; an INFO_SIZE larger than the struct is INVALID")                                  \
+	X(18, channel_create, ZERO, (uint32_t flags, quire_handle_t *out), "none",                 \
+	  QUIRE_E(INVALID) | QUIRE_E(FAULT) | QUIRE_E(NO_MEMORY),                                  \
+	  "a new channel: the handles of its two endpoints are written to OUT[0] and OUT[1], "     \
+	  "each with QUIRE_CHANNEL_RIGHTS (quire/channel.h); FLAGS must be 0")                     \
+	X(19, channel_send, ZERO,                                                                  \
+	  (quire_handle_t channel, const void *bytes, size_t len, const quire_handle_t *handles,   \
+	   size_t handle_count),                                                                   \
+	  "channel: WRITE; each of HANDLES: TRANSFER",                                             \
+	  QUIRE_E(INVALID) | QUIRE_E(OUT_OF_RANGE) | QUIRE_E_HANDLE | QUIRE_E(FAULT) |             \
+	      QUIRE_E(NO_MEMORY) | QUIRE_E(SHOULD_WAIT) | QUIRE_E(PEER_CLOSED),                    \
+	  "sends BYTES[0..LEN) and HANDLES[0..HANDLE_COUNT) to the other endpoint; the handles "   \
+	  "leave this process and arrive there with their rights; more than the limits of "        \
+	  "quire/channel.h is OUT_OF_RANGE, a handle listed twice or CHANNEL itself is INVALID, "  \
+	  "a full queue is SHOULD_WAIT, a closed peer PEER_CLOSED; nothing moves on error")        \
+	X(20, channel_receive, ZERO,                                                               \
+	  (quire_handle_t channel, void *bytes, size_t *len, quire_handle_t *handles,              \
+	   size_t *handle_count, uint64_t timeout_ns),                                             \
+	  "channel: READ",                                                                         \
+	  QUIRE_E(INVALID) | QUIRE_E_HANDLE | QUIRE_E(FAULT) | QUIRE_E(NO_MEMORY) |                \
+	      QUIRE_E(SHOULD_WAIT) | QUIRE_E(TIMEOUT) | QUIRE_E(BUFFER_TOO_SMALL) |                \
+	      QUIRE_E(PEER_CLOSED),                                                                \
+	  "takes the oldest message: its bytes into BYTES and its handles into HANDLES, whose "    \
+	  "capacities *LEN and *HANDLE_COUNT give; both are set to the message's sizes. Waits up " \
+	  "to TIMEOUT_NS (0: SHOULD_WAIT at once when empty; QUIRE_WAIT_FOREVER: no limit; "       \
+	  "TIMEOUT after it); BUFFER_TOO_SMALL leaves the message queued with the sizes needed "   \
+	  "set; PEER_CLOSED once the queue is empty and the peer gone; NO_MEMORY (a full handle "  \
+	  "table) and FAULT leave the message queued")
 /* clang-format on */
 
 /* The numbers: QUIRE_SYS_vma_create == 1, and so on. */
