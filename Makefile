@@ -54,6 +54,7 @@ include kernel/build.mk
 include libc/build.mk
 include tools/build.mk
 include test/build.mk
+include test/fuzz/build.mk
 
 .PHONY: all help
 all: $(IMAGE) $(LIBC_A)
@@ -61,8 +62,11 @@ all: $(IMAGE) $(LIBC_A)
 help:
 	@echo "make            build the loader, the kernel and the disk image ($(IMAGE))"
 	@echo "make run        boot the image under QEMU/OVMF (window if a display exists, serial here)"
-	@echo "make test       every test tier: format check, host unit tests, in-QEMU suite"
-	@echo "make bench      in-kernel benchmarks under -icount; table and $(BUILD)/bench.json"
+	@echo "make test       every test tier: format check, host unit tests, fuzz smoke runs, in-QEMU suite"
+	@echo "make bench      benchmarks under -icount; table and $(BUILD)/bench.json"
+	@echo "make fuzz       the host fuzzers for FUZZ_TIME seconds each (and the system-call fuzzer)"
+	@echo "make screenshot boot the drawing program and save $(BUILD)/screenshot.png"
+	@echo "make sysroot    install headers, libc.a and crt0.o into $(BUILD)/sysroot"
 	@echo "make debug      QEMU halted with a gdb stub, gdb attached with kernel symbols"
 	@echo "make unit       host unit tests only (cmocka, ASan/UBSan)"
 	@echo "make qemu-test  the in-QEMU suite only"

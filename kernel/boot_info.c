@@ -73,9 +73,14 @@ static struct boot_info_problem check_framebuffer(const struct quire_framebuffer
 		return problem(BOOT_INFO_BAD_FRAMEBUFFER, fb->format, QUIRE_FB_BITMASK);
 	if (fb->format == QUIRE_FB_NONE)
 		return problem(BOOT_INFO_OK, 0, 0);
-	uint64_t need = (uint64_t)fb->height * fb->pixels_per_scan_line * 4;
+	/* height * stride * 4 can exceed 2^64 (both are 32-bit): a wrapped product would let a tiny
+	 * size pass, so an overflow counts as "needs more than any size" (the fuzzer found it). */
+	uint64_t need;
+	if (__builtin_mul_overflow((uint64_t)fb->height * fb->pixels_per_scan_line, 4, &need))
+		need = UINT64_MAX;
 	if (fb->width == 0 || fb->height == 0 || fb->pixels_per_scan_line < fb->width ||
-	    fb->size < need || fb->base == 0)
+	    fb->size < need || need == UINT64_MAX || fb->base == 0 ||
+	    fb->size > UINT64_MAX - fb->base)
 		return problem(BOOT_INFO_BAD_FRAMEBUFFER, fb->size, need);
 	return problem(BOOT_INFO_OK, 0, 0);
 }

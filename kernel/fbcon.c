@@ -197,7 +197,8 @@ static struct vm_area *create_area(const struct quire_framebuffer *fb)
 			 (unsigned long long)fb->base);
 		return NULL;
 	}
-	uint64_t pages = (fb->size + PAGE_SIZE - 1) / PAGE_SIZE;
+	/* Rounded up without overflow (boot_info_validate() bounds base + size already). */
+	uint64_t pages = fb->size / PAGE_SIZE + (fb->size % PAGE_SIZE != 0);
 	kerr_t err = vm_area_create_fixed(fb->base, pages, VM_PROT_READ | VM_PROT_WRITE,
 					  CACHE_WRITE_COMBINING, &area);
 	if (err != KERR_OK) {
@@ -237,7 +238,7 @@ void fbcon_init(const struct quire_boot_info *bi)
 	}
 	if (fb->width < con.font.width || fb->height < con.font.height ||
 	    fb->pixels_per_scan_line < fb->width ||
-	    (uint64_t)fb->pixels_per_scan_line * fb->height * 4 > fb->size) {
+	    (uint64_t)fb->pixels_per_scan_line * fb->height > fb->size / 4) {
 		log_warn("fbcon: framebuffer %ux%u, stride %u, %llu bytes: nothing to draw on",
 			 fb->width, fb->height, fb->pixels_per_scan_line,
 			 (unsigned long long)fb->size);

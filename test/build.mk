@@ -2,7 +2,9 @@
 # "N passed, N failed":
 #   1. format: every C file matches .clang-format;
 #   2. unit: host unit tests (cmocka) under AddressSanitizer and UndefinedBehaviorSanitizer;
-#   3. qemu: the in-QEMU suite (tools/run-suite.sh): the image boots in test mode on several
+#   3. fuzz: each host fuzzer (test/fuzz/build.mk, which adds $(FUZZ_BINS) to `test`) for
+#      FUZZ_SMOKE_TIME seconds;
+#   4. qemu: the in-QEMU suite (tools/run-suite.sh): the image boots in test mode on several
 #      machine sizes, the kernel reports TAP over serial, and the boot failures are checked.
 #
 # A module registers a host unit test in its own build.mk:
@@ -31,7 +33,8 @@ UNIT_BINS := $(addprefix $(UNIT_DIR)/,$(UNIT_TESTS))
 
 .PHONY: test unit qemu-test format format-check
 test: $(IMAGE) $(UNIT_BINS)
-	$(Q)tools/test.sh --build $(BUILD) --image $(IMAGE) --unit $(UNIT_BINS)
+	$(Q)tools/test.sh --build $(BUILD) --image $(IMAGE) --unit $(UNIT_BINS) \
+		--fuzz $(FUZZ_BINS) --fuzz-time $(FUZZ_SMOKE_TIME)
 
 unit: $(UNIT_BINS)
 	$(Q)tools/test.sh --build $(BUILD) --only unit --unit $(UNIT_BINS)

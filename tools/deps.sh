@@ -29,6 +29,7 @@ requirements=(
 	"file:/usr/share/OVMF/OVMF_CODE_4M.fd ovmf"
 	"file:/usr/share/OVMF/OVMF_VARS_4M.fd ovmf"
 	"file:/usr/include/cmocka.h libcmocka-dev"
+	"file:/usr/lib/llvm-14/lib/clang/14.0.6/lib/linux/libclang_rt.fuzzer-x86_64.a libclang-rt-14-dev"
 	"cmd:pnmtopng netpbm"
 	"file:/usr/share/consolefonts/Lat15-Terminus18x10.psf.gz console-setup-linux"
 )

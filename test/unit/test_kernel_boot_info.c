@@ -173,6 +173,18 @@ static void test_bad_framebuffer_and_vendor(void **state)
 	bi = good();
 	bi.framebuffer.size = 4096;
 	expect_fault(&bi, BOOT_INFO_BAD_FRAMEBUFFER, 4096, 1280 * 800 * 4);
+	/* height * stride * 4 past 2^64: a wrapped product once let a 4 KiB size pass (found by
+	 * test/fuzz/fuzz_boot_info). */
+	bi = good();
+	bi.framebuffer.width = 1;
+	bi.framebuffer.height = 1u << 31;
+	bi.framebuffer.pixels_per_scan_line = 1u << 31;
+	bi.framebuffer.size = 4096;
+	expect_fault(&bi, BOOT_INFO_BAD_FRAMEBUFFER, 4096, UINT64_MAX);
+	/* A range that wraps past the top of the address space. */
+	bi = good();
+	bi.framebuffer.base = UINT64_MAX - 4095;
+	expect_fault(&bi, BOOT_INFO_BAD_FRAMEBUFFER, 1280 * 800 * 4, 1280 * 800 * 4);
 	bi = good();
 	memset(bi.firmware_vendor, 'A', sizeof(bi.firmware_vendor));
 	expect_fault(&bi, BOOT_INFO_BAD_FIRMWARE_VENDOR, 0, 0);
