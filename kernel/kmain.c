@@ -189,8 +189,9 @@ static void report_early(const struct quire_boot_info *bi, kerr_t tsc, kerr_t gu
 
 /*
  * The kernel's built-in tests (test mode), then init with its programs (in test mode: every test
- * program, reported as TAP by init). In test mode QEMU ends with the verdict of both; otherwise
- * the boot thread halts once init has ended, and the kernel idles.
+ * program, reported as TAP by init; in bench mode: the run= programs, user/bench for make bench).
+ * In test and bench mode QEMU ends with the verdict once init has ended; otherwise the boot
+ * thread halts then, and the kernel idles.
  */
 static _Noreturn void run_user_space(const struct quire_boot_info *bi, const struct options *opts)
 {
@@ -200,10 +201,11 @@ static _Noreturn void run_user_space(const struct quire_boot_info *bi, const str
 	if (opts->test)
 		passed = ktest_run_all(bi);
 	kerr_t err = init_run(bi, opts, &status);
-	if (opts->test) {
+	if (opts->test || opts->bench) {
 		if (err != KERR_OK || status != 0)
-			console_printf("# init: %s, status %lld: the user tests failed\n",
-				       kerr_name(err), (long long)status);
+			console_printf("# init: %s, status %lld: the user %s failed\n",
+				       kerr_name(err), (long long)status,
+				       opts->test ? "tests" : "benchmarks");
 		qemu_exit(passed && err == KERR_OK && status == 0 ? QUIRE_EXIT_PASSED
 								  : QUIRE_EXIT_FAILED);
 	}

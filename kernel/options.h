@@ -2,7 +2,8 @@
  * Kernel options from the boot command line (boot_info.cmdline).
  *
  *   test                               run the built-in tests, report TAP, end QEMU with a verdict
- *   bench                              run the in-kernel benchmarks instead (bench.h), then end QEMU
+ *   bench                              run the in-kernel benchmarks instead of the tests (bench.h),
+ *                                      then init's run= programs (user/bench), then end QEMU
  *   loglevel=error|warn|info|debug     the log threshold (default info)
  *   crash=pagefault|ud|gpf|panic|divide|overflow|lockrank  crash deliberately after the boot summary
  *   failalloc=N                        the N-th frame or heap allocation fails (fail_inject.h)

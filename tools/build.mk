@@ -64,7 +64,8 @@ debug: $(IMAGE)
 	$(Q)tools/debug.sh --image $(IMAGE) --kernel $(KERNEL_ELF) \
 		--loader $(BUILD)/bootloader/loader.so $(if $(CMDLINE),--cmdline "$(CMDLINE)")
 
-# make bench: the in-kernel benchmarks under deterministic QEMU settings (docs/benchmarks.md).
+# make bench: the in-kernel benchmarks, then user/bench's rows, under deterministic QEMU settings
+# (docs/benchmarks.md).
 .PHONY: bench
 bench: $(IMAGE)
 	$(Q)tools/bench.sh --image $(IMAGE) --out $(BUILD)/bench.json --log $(BUILD)/bench.log
