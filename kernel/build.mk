@@ -102,6 +102,11 @@ UNIT_SRCS_kernel_boot_info := test/unit/test_kernel_boot_info.c kernel/boot_info
 	kernel/lib/format.c
 UNIT_SRCS_kernel_options := test/unit/test_kernel_options.c kernel/options.c kernel/lib/cmdline.c
 
+# The ACPI MADT parser (kernel/lib/acpi_madt.c) over hand-built tables, each in a buffer of its own
+# exact size so that AddressSanitizer stops any read past a table.
+UNIT_TESTS += acpi_madt
+UNIT_SRCS_acpi_madt := test/unit/test_acpi_madt.c kernel/lib/acpi_madt.c
+
 # Source sets the memory tests share, each one layer over the one before; SIM_MACHINE is the
 # simulated RAM and boot_info they run on (test/unit/sim_machine.h).
 HOST_PMM_SRCS := kernel/memory/pmm.c kernel/memory/pmm_init.c kernel/memory/fail_inject.c \

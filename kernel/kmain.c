@@ -21,6 +21,7 @@
 #include "kernel/arch/x86_64/mmu.h"
 #include "kernel/arch/x86_64/qemu_exit.h"
 #include "kernel/arch/x86_64/serial.h"
+#include "kernel/arch/x86_64/smp.h"
 #include "kernel/arch/x86_64/stack.h"
 #include "kernel/arch/x86_64/syscall.h"
 #include "kernel/arch/x86_64/tsc.h"
@@ -241,6 +242,7 @@ void kmain(struct quire_boot_info *bi, uint64_t entry_tsc)
 	init_interrupts();
 	sched_init();
 	fbcon_init(bi);
+	smp_init(bi);
 	summary_print(bi);
 	report_frames();
 	initrd_init(bi);

@@ -14,8 +14,9 @@
  * skew the result: the count belongs to the middle of a bracket of known width. The rate is the
  * count distance over the TSC distance times the TSC frequency.
  *
- * State: written by apic_init() and apic_timer_start() on the boot CPU with interrupts off; the
- * counters are atomics, read in any context.
+ * State: written by apic_init() and apic_timer_start() on the boot CPU with interrupts off, before
+ * any application processor starts (which only reads it); the counters are atomics, read in any
+ * context; ticks[cpu] is written by its own CPU.
  */
 #include "kernel/arch/x86_64/apic.h"
 
@@ -23,6 +24,7 @@
 
 #include "kernel/arch/x86_64/cpu.h"
 #include "kernel/arch/x86_64/idt.h"
+#include "kernel/arch/x86_64/percpu.h"
 #include "kernel/arch/x86_64/port.h"
 #include "kernel/arch/x86_64/tsc.h"
 #include "kernel/lib/log.h"
@@ -39,9 +41,12 @@
 #define CPUID_1_EDX_APIC  (1u << 9)
 
 /* Register offsets in the MMIO page. */
+#define APIC_REG_ID            0x020u
 #define APIC_REG_TPR           0x080u
 #define APIC_REG_EOI           0x0b0u
 #define APIC_REG_SVR           0x0f0u
+#define APIC_REG_ICR_LOW       0x300u
+#define APIC_REG_ICR_HIGH      0x310u
 #define APIC_REG_LVT_TIMER     0x320u
 #define APIC_REG_TIMER_INITIAL 0x380u
 #define APIC_REG_TIMER_CURRENT 0x390u
@@ -51,6 +56,12 @@
 #define APIC_LVT_MASKED   (1u << 16)
 #define APIC_LVT_PERIODIC (1u << 17) /* timer mode bits 17..18: 00 one-shot, 01 periodic */
 #define APIC_DIVIDE_BY_16 0x3u       /* divide configuration: bits 0, 1 and 3 encode it */
+/* Interrupt command register, low word (SDM vol. 3, 11.6.1); the destination is ICR_HIGH[31:24]. */
+#define ICR_INIT          (5u << 8)
+#define ICR_STARTUP       (6u << 8)
+#define ICR_PENDING       (1u << 12) /* delivery status: not yet accepted */
+#define ICR_ASSERT        (1u << 14)
+#define ICR_TIMEOUT_MS    100u
 _Static_assert(APIC_TIMER_DIVIDER == 16, "APIC_DIVIDE_BY_16 encodes APIC_TIMER_DIVIDER");
 
 /* The 8259 pair: command and data ports, and the spurious vectors of their IRQ 7 and 15. */
@@ -68,7 +79,7 @@ static volatile uint32_t *mmio; /* the register page, NULL before apic_init() */
 static uint64_t base_pa;
 static uint64_t timer_frequency; /* calibrated counts per second, after the divider */
 static uint32_t timer_hz, timer_count;
-static uint64_t ticks;                       /* atomic */
+static uint64_t ticks[CPU_MAX];              /* atomic; each written by its own CPU */
 static uint64_t counts[IDT_VECTORS];         /* atomic, per vector */
 static irq_handler_fn handlers[IDT_VECTORS]; /* atomic loads and stores */
 static uint64_t warned[IDT_VECTORS / 64];    /* vectors logged as unhandled */
@@ -138,6 +149,15 @@ static void pic_remap_and_mask(void)
 	port_outb(PIC2_DATA, 0xff);
 }
 
+/* The SVR, TPR and timer LVT as both kinds of CPU start them. */
+static void enable_local(void)
+{
+	apic_write(APIC_REG_TPR, 0); /* accept every priority class */
+	apic_write(APIC_REG_LVT_TIMER, APIC_LVT_MASKED | APIC_TIMER_VECTOR);
+	apic_write(APIC_REG_SVR,
+		   (apic_read(APIC_REG_SVR) & ~0xffu) | APIC_SVR_ENABLE | APIC_SPURIOUS_VECTOR);
+}
+
 kerr_t apic_init(void)
 {
 	uint32_t regs[4];
@@ -158,12 +178,59 @@ kerr_t apic_init(void)
 	base_pa = msr & APIC_BASE_ADDRESS;
 
 	pic_remap_and_mask();
-	apic_write(APIC_REG_TPR, 0); /* accept every priority class */
-	apic_write(APIC_REG_LVT_TIMER, APIC_LVT_MASKED | APIC_TIMER_VECTOR);
-	apic_write(APIC_REG_SVR,
-		   (apic_read(APIC_REG_SVR) & ~0xffu) | APIC_SVR_ENABLE | APIC_SPURIOUS_VECTOR);
+	enable_local();
 	idt_install_device_gates();
 	return KERR_OK;
+}
+
+kerr_t apic_init_ap(void)
+{
+	kassert(!cpu_interrupts_enabled());
+	if (mmio == NULL)
+		return KERR_UNSUPPORTED;
+	uint64_t msr = cpu_rdmsr(MSR_APIC_BASE);
+	if ((msr & APIC_BASE_X2APIC) || (msr & APIC_BASE_ADDRESS) != base_pa)
+		return KERR_UNSUPPORTED;
+	if ((msr & APIC_BASE_ENABLE) == 0)
+		cpu_wrmsr(MSR_APIC_BASE, msr | APIC_BASE_ENABLE);
+	enable_local();
+	return KERR_OK;
+}
+
+uint32_t apic_id(void)
+{
+	kassert(mmio != NULL);
+	return apic_read(APIC_REG_ID) >> 24;
+}
+
+/* Sends the IPI LOW to DEST and waits until the APIC has accepted it. */
+static kerr_t send_ipi(uint32_t dest, uint32_t low)
+{
+	kassert(mmio != NULL);
+	kassert(!cpu_interrupts_enabled());
+	if (dest >= 0xff)
+		return KERR_INVALID; /* 0xff is the xAPIC broadcast */
+	apic_write(APIC_REG_ICR_HIGH, dest << 24);
+	apic_write(APIC_REG_ICR_LOW, low); /* this write sends it */
+	uint64_t t0 = cpu_rdtsc(), limit = tsc_hz() / 1000 * ICR_TIMEOUT_MS;
+	while (apic_read(APIC_REG_ICR_LOW) & ICR_PENDING) {
+		if (cpu_rdtsc() - t0 > limit)
+			return KERR_TIMEOUT;
+		__asm__ volatile("pause");
+	}
+	return KERR_OK;
+}
+
+kerr_t apic_send_init(uint32_t dest)
+{
+	return send_ipi(dest, ICR_INIT | ICR_ASSERT);
+}
+
+kerr_t apic_send_startup(uint32_t dest, uint32_t page)
+{
+	if (page > 0xff) /* the vector field: pages below 1 MiB */
+		return KERR_INVALID;
+	return send_ipi(dest, ICR_STARTUP | ICR_ASSERT | page);
 }
 
 /* (A * B) / C with a 128-bit intermediate product; the quotient must fit in 64 bits. */
@@ -219,6 +286,17 @@ static kerr_t calibrate(uint64_t *hz_out)
 	return *hz_out != 0 ? KERR_OK : KERR_UNSUPPORTED;
 }
 
+/* Programs this CPU's timer periodic with timer_count and zeroes its tick count. */
+static void start_periodic(void)
+{
+	apic_write(APIC_REG_LVT_TIMER, APIC_LVT_MASKED | APIC_TIMER_VECTOR);
+	apic_write(APIC_REG_TIMER_DIVIDE, APIC_DIVIDE_BY_16);
+	__atomic_store_n(&ticks[cpu_current_id()], 0, __ATOMIC_RELAXED);
+	/* The LVT first, then the initial count, which starts the countdown. */
+	apic_write(APIC_REG_LVT_TIMER, APIC_LVT_PERIODIC | APIC_TIMER_VECTOR);
+	apic_write(APIC_REG_TIMER_INITIAL, timer_count);
+}
+
 kerr_t apic_timer_start(uint32_t hz)
 {
 	kassert(mmio != NULL);
@@ -232,14 +310,19 @@ kerr_t apic_timer_start(uint32_t hz)
 	uint64_t count = (timer_frequency + hz / 2) / hz;
 	if (count == 0 || count > UINT32_MAX)
 		return KERR_INVALID;
-	apic_write(APIC_REG_LVT_TIMER, APIC_LVT_MASKED | APIC_TIMER_VECTOR);
-	apic_write(APIC_REG_TIMER_DIVIDE, APIC_DIVIDE_BY_16);
-	__atomic_store_n(&ticks, 0, __ATOMIC_RELAXED);
 	timer_hz = hz;
 	timer_count = (uint32_t)count;
-	/* The LVT first, then the initial count, which starts the countdown. */
-	apic_write(APIC_REG_LVT_TIMER, APIC_LVT_PERIODIC | APIC_TIMER_VECTOR);
-	apic_write(APIC_REG_TIMER_INITIAL, timer_count);
+	start_periodic();
+	return KERR_OK;
+}
+
+kerr_t apic_timer_start_ap(void)
+{
+	kassert(mmio != NULL);
+	kassert(!cpu_interrupts_enabled());
+	if (timer_count == 0)
+		return KERR_UNSUPPORTED;
+	start_periodic();
 	return KERR_OK;
 }
 
@@ -265,7 +348,13 @@ uint32_t apic_timer_count(void)
 
 uint64_t apic_timer_ticks(void)
 {
-	return __atomic_load_n(&ticks, __ATOMIC_RELAXED);
+	return apic_timer_ticks_of(cpu_current_id());
+}
+
+uint64_t apic_timer_ticks_of(unsigned cpu)
+{
+	kassert(cpu < CPU_MAX);
+	return __atomic_load_n(&ticks[cpu], __ATOMIC_RELAXED);
 }
 
 void apic_eoi(void)
@@ -315,8 +404,16 @@ void irq_dispatch(struct trap_frame *frame)
 		return;
 	/* Before the handler, which may switch threads and return much later. */
 	apic_eoi();
+	unsigned cpu = cpu_current_id();
 	if (vector == APIC_TIMER_VECTOR)
-		__atomic_fetch_add(&ticks, 1, __ATOMIC_RELAXED);
+		__atomic_fetch_add(&ticks[cpu], 1, __ATOMIC_RELAXED);
+	/*
+	 * The step-2 seam: every handler (the scheduler's tick above all) is written for the one
+	 * CPU that runs threads. An application processor only idles, so its interrupts end here;
+	 * step 2 lets the tick through once the run queue is locked and per CPU.
+	 */
+	if (cpu != 0)
+		return;
 	irq_handler_fn handler = __atomic_load_n(&handlers[vector], __ATOMIC_RELAXED);
 	if (handler != NULL)
 		handler(frame);

@@ -10,7 +10,19 @@
  * blocking later interrupts. The 8259s' spurious vectors (IRQ 7 and 15) and the APIC's spurious
  * vector are counted and ignored: none of them is in service anywhere, so none gets an EOI.
  *
- * Locking: none; boot CPU, interrupts off, during boot. Handlers run with interrupts off.
+ * Application processors (smp.h) reach their own local APIC through the same mapping (every
+ * CPU sees its own APIC at the same physical address): apic_init_ap() enables it as apic_init()
+ * did the boot CPU's, and apic_timer_start_ap() starts its timer with the boot CPU's calibrated
+ * count. Timer ticks are counted per CPU. Registered handlers run on the boot CPU only: on an
+ * application processor irq_dispatch() counts the interrupt (and the tick), sends the EOI and
+ * returns. That is the seam step 2 of SMP (threads on every CPU) opens: the scheduler's tick is
+ * written for one CPU and must not run on another until the run queue has its lock.
+ *
+ * Inter-processor interrupts: apic_send_init() and apic_send_startup() write the interrupt
+ * command register and wait (bounded) for the APIC to accept it; the caller times the sequence.
+ *
+ * Locking: none; set-up on the boot CPU (each processor's own registers on that processor),
+ * interrupts off. Handlers run with interrupts off.
  */
 #pragma once
 
@@ -44,6 +56,40 @@ kerr_t apic_init(void);
  */
 kerr_t apic_timer_start(uint32_t hz);
 
+/*
+ * apic_init_ap - on an application processor, after apic_init() and apic_timer_start() on the
+ * boot CPU: enables this CPU's local APIC (xAPIC, spurious vector, TPR 0, timer masked). Interrupts
+ * off; never allocates. Errors: KERR_UNSUPPORTED (the boot CPU has no APIC, this one is in x2APIC
+ * mode, or its registers are not at the boot CPU's base, where the mapping is).
+ */
+kerr_t apic_init_ap(void);
+
+/*
+ * apic_timer_start_ap - starts this application processor's timer, periodic on APIC_TIMER_VECTOR
+ * at the boot CPU's rate with its calibrated count (no calibration of its own: every local APIC
+ * timer counts the same bus clock), and zeroes this CPU's tick count. After apic_init_ap();
+ * interrupts off. Errors: KERR_UNSUPPORTED (the boot CPU's timer was never started).
+ */
+kerr_t apic_timer_start_ap(void);
+
+/* apic_id - the calling CPU's local APIC ID (xAPIC: 8 bits). After apic_init()/apic_init_ap(). */
+uint32_t apic_id(void);
+
+/*
+ * apic_send_init - sends an INIT IPI (level assert) to the CPU with local APIC ID DEST (< 255),
+ * which resets it into the wait-for-SIPI state; waits until the local APIC reports it sent.
+ * After apic_init(); interrupts off. Errors: KERR_INVALID (DEST), KERR_TIMEOUT (the APIC kept the
+ * IPI pending for 100 ms).
+ */
+kerr_t apic_send_init(uint32_t dest);
+
+/*
+ * apic_send_startup - sends a STARTUP IPI to DEST: a CPU waiting for one starts in real mode at
+ * physical PAGE * 4096 (PAGE < 256: below 1 MiB); others ignore it. As apic_send_init(), and
+ * KERR_INVALID for PAGE.
+ */
+kerr_t apic_send_startup(uint32_t dest, uint32_t page);
+
 /* apic_timer_hz - the rate apic_timer_start() set (0 before). */
 uint32_t apic_timer_hz(void);
 
@@ -59,26 +105,38 @@ uint64_t apic_timer_frequency(void);
 /* apic_timer_count - the initial count of one period, as apic_timer_start() set it (0 before). */
 uint32_t apic_timer_count(void);
 
-/* apic_timer_ticks - timer interrupts taken since apic_timer_start(). Any context. */
+/*
+ * apic_timer_ticks - timer interrupts the calling CPU took since its timer was started. Any
+ * context.
+ */
 uint64_t apic_timer_ticks(void);
+
+/* apic_timer_ticks_of - the same for CPU (< CPU_MAX). Any context. */
+uint64_t apic_timer_ticks_of(unsigned cpu);
 
 /* apic_eoi - signals end of interrupt to the local APIC. Interrupt context. */
 void apic_eoi(void);
 
 /*
  * irq_set_handler - HANDLER (or NULL) runs for VECTOR (32..254), after the EOI, with interrupts
- * off, on the interrupted thread's kernel stack. Boot CPU, interrupts off.
+ * off, on the interrupted thread's kernel stack, on the boot CPU only (see the model). Boot CPU,
+ * interrupts off.
  */
 void irq_set_handler(unsigned vector, irq_handler_fn handler);
 
 /* irq_handler - the handler irq_set_handler() gave VECTOR (32..254), or NULL. Any context. */
 irq_handler_fn irq_handler(unsigned vector);
 
-/* irq_count - interrupts irq_dispatch() has seen on VECTOR (32..255) since boot. Any context. */
+/*
+ * irq_count - interrupts irq_dispatch() has seen on VECTOR (32..255) since boot, on every CPU.
+ * Any context.
+ */
 uint64_t irq_count(unsigned vector);
 
 /*
  * irq_dispatch - from trap_dispatch() for vectors >= 32: counts the interrupt, sends the EOI
- * and runs the handler; the spurious vectors (0x27, 0x2f, 0xff) are only counted. A vector with no handler is logged once.
+ * and, on the boot CPU, runs the handler; the spurious vectors (0x27, 0x2f, 0xff) are only
+ * counted. A vector with no handler is logged once (boot CPU). On an application processor the
+ * interrupt is counted, the timer's as a tick of that CPU, and nothing else runs.
  */
 void irq_dispatch(struct trap_frame *frame);

@@ -1,10 +1,11 @@
 /*
- * The boot CPU's GDT and TSS; see gdt.h. Descriptors are assembled from their fields by
+ * Every CPU's GDT and TSS; see gdt.h. Descriptors are assembled from their fields by
  * descriptor() rather than written as magic 64-bit constants, so each one reads as what it is.
  */
 #include "kernel/arch/x86_64/gdt.h"
 
 #include "kernel/arch/x86_64/cpu.h"
+#include "kernel/arch/x86_64/percpu.h"
 #include "kernel/arch/x86_64/stack.h"
 #include "kernel/panic.h"
 
@@ -25,8 +26,13 @@
 
 #define GDT_SLOTS 7
 
-static uint64_t gdt[GDT_SLOTS] ALIGNED(16);
-static struct gdt_tss tss ALIGNED(16);
+/* One CPU's tables; written by that CPU only. */
+struct cpu_tables {
+	uint64_t gdt[GDT_SLOTS] ALIGNED(16);
+	struct gdt_tss tss ALIGNED(16);
+};
+
+static struct cpu_tables tables[CPU_MAX] ALIGNED(64);
 
 static uint64_t descriptor(uint32_t base, uint32_t limit, uint8_t access, uint8_t flags)
 {
@@ -35,11 +41,13 @@ static uint64_t descriptor(uint32_t base, uint32_t limit, uint8_t access, uint8_
 	       (uint64_t)(flags & 0xf) << 52 | (uint64_t)(base >> 24) << 56;
 }
 
-static void build_tables(void)
+static void build_tables(unsigned cpu)
 {
 	const uint8_t code = ACCESS_PRESENT | ACCESS_SEGMENT | ACCESS_CODE | ACCESS_ACCESSED;
 	const uint8_t data = ACCESS_PRESENT | ACCESS_SEGMENT | ACCESS_DATA | ACCESS_ACCESSED;
-	uint64_t tss_base = (uint64_t)(uintptr_t)&tss;
+	uint64_t *gdt = tables[cpu].gdt;
+	struct gdt_tss *tss = &tables[cpu].tss;
+	uint64_t tss_base = (uint64_t)(uintptr_t)tss;
 
 	gdt[0] = 0;
 	gdt[GDT_KERNEL_CODE / 8] = descriptor(0, 0xfffff, code, FLAG_GRANULE_4K | FLAG_LONG_MODE);
@@ -49,19 +57,21 @@ static void build_tables(void)
 	gdt[GDT_USER_CODE / 8] =
 	    descriptor(0, 0xfffff, code | ACCESS_DPL3, FLAG_GRANULE_4K | FLAG_LONG_MODE);
 	gdt[GDT_TSS / 8] =
-	    descriptor((uint32_t)tss_base, sizeof(tss) - 1, ACCESS_PRESENT | ACCESS_TSS64, 0);
+	    descriptor((uint32_t)tss_base, sizeof(*tss) - 1, ACCESS_PRESENT | ACCESS_TSS64, 0);
 	gdt[GDT_TSS / 8 + 1] = tss_base >> 32;
 
-	tss.iopb_offset = sizeof(tss);
-	tss.ist[STACK_IST_DOUBLE_FAULT - 1] = stack_ist_top(STACK_IST_DOUBLE_FAULT);
-	tss.ist[STACK_IST_NMI - 1] = stack_ist_top(STACK_IST_NMI);
-	tss.ist[STACK_IST_MACHINE_CHECK - 1] = stack_ist_top(STACK_IST_MACHINE_CHECK);
+	tss->iopb_offset = sizeof(*tss);
+	tss->ist[STACK_IST_DOUBLE_FAULT - 1] = stack_cpu_ist_top(cpu, STACK_IST_DOUBLE_FAULT);
+	tss->ist[STACK_IST_NMI - 1] = stack_cpu_ist_top(cpu, STACK_IST_NMI);
+	tss->ist[STACK_IST_MACHINE_CHECK - 1] = stack_cpu_ist_top(cpu, STACK_IST_MACHINE_CHECK);
 }
 
 /* lgdt, then a far return to reload CS, then the data segment registers and TR. */
-static void load_tables(void)
+static void load_tables(unsigned cpu)
 {
-	struct cpu_table_register r = {.limit = sizeof(gdt) - 1, .base = (uint64_t)(uintptr_t)gdt};
+	const uint64_t *gdt = tables[cpu].gdt;
+	struct cpu_table_register r = {.limit = GDT_SLOTS * 8 - 1,
+				       .base = (uint64_t)(uintptr_t)gdt};
 
 	__asm__ volatile("lgdt %0\n\t"
 			 "pushq %1\n\t"
@@ -83,22 +93,49 @@ static void load_tables(void)
 void gdt_init(void)
 {
 	kassert(!cpu_interrupts_enabled());
-	build_tables();
-	load_tables();
+	build_tables(0);
+	load_tables(0);
+}
+
+void gdt_init_cpu(unsigned cpu)
+{
+	kassert(!cpu_interrupts_enabled());
+	kassert(cpu > 0 && cpu < CPU_MAX);
+	build_tables(cpu);
+	load_tables(cpu);
 }
 
 const struct gdt_tss *gdt_tss(void)
 {
-	return &tss;
+	return &tables[cpu_current_id()].tss;
+}
+
+const struct gdt_tss *gdt_tss_of(unsigned cpu)
+{
+	kassert(cpu < CPU_MAX);
+	return &tables[cpu].tss;
 }
 
 const uint64_t *gdt_table(unsigned *count)
 {
+	return gdt_table_of(cpu_current_id(), count);
+}
+
+const uint64_t *gdt_table_of(unsigned cpu, unsigned *count)
+{
+	kassert(cpu < CPU_MAX);
 	*count = GDT_SLOTS;
-	return gdt;
+	return tables[cpu].gdt;
+}
+
+uint64_t gdt_tss_base(const uint64_t *slot)
+{
+	uint64_t low = slot[0], high = slot[1];
+
+	return (low >> 16 & 0xffffff) | (low >> 56 & 0xff) << 24 | high << 32;
 }
 
 void gdt_set_kernel_stack(uint64_t top)
 {
-	tss.rsp[0] = top;
+	tables[cpu_current_id()].tss.rsp[0] = top;
 }

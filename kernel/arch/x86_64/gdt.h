@@ -6,7 +6,10 @@
  * table (IST) gives the double-fault, NMI and machine-check handlers stacks of their own. The
  * order is fixed by syscall/sysret, which derive every selector from two bases in the STAR MSR:
  * kernel code, kernel data (= code + 8), then user data (= base + 8) before user code (= base + 16).
- * One GDT and TSS per CPU; today only the boot CPU's exists (SMP will add one per CPU).
+ * One GDT and TSS per CPU, in a static array indexed by CPU (percpu.h): the descriptors are the
+ * same everywhere, but each GDT's TSS descriptor names its own CPU's TSS, whose IST slots hold
+ * that CPU's own interrupt stacks (stack.h) and whose RSP0 follows the thread it runs. Each is
+ * written only by its own CPU (the application processors build theirs as they start).
  */
 #pragma once
 
@@ -36,18 +39,35 @@ _Static_assert(sizeof(struct gdt_tss) == 104, "TSS layout");
 
 /*
  * gdt_init - builds the boot CPU's GDT and TSS (IST stacks from stack.h), loads them, reloads
- * every segment register and loads the task register. Boot CPU, interrupts off, once.
+ * every segment register and loads the task register. Boot CPU, interrupts off, once; before
+ * GS base is set (syscall_init()), so it names CPU 0 itself rather than asking.
  */
 void gdt_init(void);
 
-/* gdt_tss - the boot CPU's TSS, for tests and for setting rsp[0] once there are user threads. */
+/*
+ * gdt_init_cpu - the same for application processor CPU (1..CPU_MAX-1), on that CPU: its own GDT
+ * and TSS, the IST slots from stack_cpu_ist_top(CPU, ...), which must exist. Interrupts off,
+ * once per CPU, first thing in its start-up (the trampoline's GDT is unmapped by then).
+ */
+void gdt_init_cpu(unsigned cpu);
+
+/* gdt_tss - the calling CPU's TSS. */
 const struct gdt_tss *gdt_tss(void);
 
+/* gdt_tss_of - CPU's TSS (< CPU_MAX; all zero until that CPU built it), for tests. */
+const struct gdt_tss *gdt_tss_of(unsigned cpu);
+
 /*
- * gdt_set_kernel_stack - the stack the CPU switches to when an exception or interrupt arrives
- * from ring 3 (TSS.RSP0): the running thread's kernel stack top. Interrupts off.
+ * gdt_set_kernel_stack - the stack the calling CPU switches to when an exception or interrupt
+ * arrives from ring 3 (TSS.RSP0): the running thread's kernel stack top. Interrupts off.
  */
 void gdt_set_kernel_stack(uint64_t top);
 
-/* gdt_table - the boot CPU's GDT (for tests): *COUNT receives its number of 8-byte slots. */
+/* gdt_table - the calling CPU's GDT (for tests): *COUNT receives its number of 8-byte slots. */
 const uint64_t *gdt_table(unsigned *count);
+
+/* gdt_table_of - CPU's GDT (< CPU_MAX), as gdt_table(). */
+const uint64_t *gdt_table_of(unsigned cpu, unsigned *count);
+
+/* gdt_tss_base - the base address a 64-bit TSS descriptor at SLOT (two slots) holds. Pure. */
+uint64_t gdt_tss_base(const uint64_t *slot);

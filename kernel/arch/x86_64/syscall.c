@@ -6,6 +6,7 @@
 #include "kernel/arch/x86_64/cpu.h"
 #include "kernel/arch/x86_64/cpu_features.h"
 #include "kernel/arch/x86_64/gdt.h"
+#include "kernel/arch/x86_64/percpu.h"
 #include "kernel/lib/compiler.h"
 #include "kernel/panic.h"
 
@@ -23,14 +24,24 @@ void syscall_entry(void);
 /* Read by user_copy.S: whether stac/clac exist (they are #UD without SMAP). */
 uint8_t user_copy_smap;
 
-static struct percpu boot_percpu ALIGNED(64);
+/* Indexed by CPU; each written only by its own CPU. */
+static struct percpu percpus[CPU_MAX];
 
 void syscall_init(void)
 {
 	kassert(!cpu_interrupts_enabled());
 	user_copy_smap = cpu_features()->smap;
-	boot_percpu.self = &boot_percpu;
-	cpu_wrmsr(MSR_GS_BASE, (uint64_t)(uintptr_t)&boot_percpu);
+	syscall_init_cpu(0);
+}
+
+void syscall_init_cpu(unsigned cpu)
+{
+	kassert(!cpu_interrupts_enabled());
+	kassert(cpu < CPU_MAX);
+	struct percpu *p = &percpus[cpu];
+	p->self = p;
+	p->id = cpu;
+	cpu_wrmsr(MSR_GS_BASE, (uint64_t)(uintptr_t)p);
 	cpu_wrmsr(MSR_KERNEL_GS_BASE, 0);
 	/* syscall: CS = STAR[47:32], SS = that + 8. sysret: SS = STAR[63:48] + 8, CS = + 16. */
 	uint64_t sysret_base = GDT_USER_DATA - 8;
@@ -46,6 +57,12 @@ void syscall_init(void)
 
 void syscall_set_kernel_stack(uint64_t top)
 {
-	boot_percpu.kernel_rsp = top;
+	percpus[cpu_current_id()].kernel_rsp = top;
 	gdt_set_kernel_stack(top);
+}
+
+const struct percpu *syscall_percpu(unsigned cpu)
+{
+	kassert(cpu < CPU_MAX);
+	return &percpus[cpu];
 }
