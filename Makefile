@@ -55,6 +55,7 @@ include libc/build.mk
 include tools/build.mk
 include test/build.mk
 include test/fuzz/build.mk
+include user/fuzz.mk
 
 .PHONY: all help
 all: $(IMAGE) $(LIBC_A)

@@ -219,6 +219,31 @@ static void test_handles_through_out_pointers(void **state)
 }
 
 /* Flag masks: each call's accepted bits, and the refusals the issue asks for. */
+/* A 32-bit parameter with upper bits set is INVALID (the generated decoder): listed wherever. */
+static void test_narrow_parameters_list_invalid(void **state)
+{
+	(void)state;
+	for (unsigned i = 0; i < NCALLS; i++) {
+		const struct call *c = &calls[i];
+		bool narrow = strstr(c->params, "quire_handle_t ") != NULL ||
+			      strstr(c->params, "uint32_t ") != NULL ||
+			      strstr(c->params, "quire_rights_t ") != NULL;
+		/* A pointer to a handle is 64 bits: "quire_handle_t *" does not count. */
+		const char *p = c->params;
+		bool only_pointers = true;
+		while ((p = strstr(p, "quire_handle_t ")) != NULL) {
+			if (p[15] != '*')
+				only_pointers = false;
+			p += 15;
+		}
+		if (strstr(c->params, "uint32_t ") == NULL &&
+		    strstr(c->params, "quire_rights_t ") == NULL && only_pointers)
+			narrow = false;
+		if (narrow && !(c->errors & QUIRE_E(INVALID)))
+			fail_msg("%s takes a 32-bit parameter but does not list INVALID", c->name);
+	}
+}
+
 static void test_vma_masks(void **state)
 {
 	(void)state;
@@ -245,6 +270,7 @@ int main(void)
 	    cmocka_unit_test(test_errors_agree_with_parameters),
 	    cmocka_unit_test(test_handles_through_out_pointers),
 	    cmocka_unit_test(test_vma_masks),
+	    cmocka_unit_test(test_narrow_parameters_list_invalid),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

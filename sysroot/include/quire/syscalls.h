@@ -16,7 +16,8 @@
  * with the next number.
  *
  * Calling convention (x86-64 `syscall`): the number in rax, the arguments in rdi, rsi, rdx, r10,
- * r8, r9; the result in rax; rcx and r11 are clobbered, every other register is preserved. The
+ * r8, r9 (a 32-bit parameter, such as a handle or flags, given with any of the register's upper
+ * 32 bits set is INVALID, so every call with one lists INVALID); the result in rax; rcx and r11 are clobbered, every other register is preserved. The
  * result is a negated enum quire_error (quire/errors.h) on failure and 0 on success, for every
  * call: DESIGN.md's "negated or zero", with nothing else ever in rax. A number outside the table
  * returns -QUIRE_ERR_UNSUPPORTED.
@@ -121,7 +122,7 @@ _Static_assert(sizeof(struct quire_system_info) == 48, "struct quire_system_info
 	  "written to *ADDR; an area is mapped at most once per process (EXISTS); NOT_FOUND "      \
 	  "when PROCESS has ended")                                                                \
 	X(4, vma_unmap, ZERO, (quire_handle_t vma, quire_handle_t process),                        \
-	  "vma: MAP; process: WRITE", QUIRE_E_HANDLE | QUIRE_E(NOT_FOUND),                         \
+	  "vma: MAP; process: WRITE", QUIRE_E(INVALID) | QUIRE_E_HANDLE | QUIRE_E(NOT_FOUND),      \
 	  "removes VMA's mapping from PROCESS (NOT_FOUND if it has none); the area lives on "      \
 	  "while handles or other mappings hold it")                                               \
 	X(5, vma_resize, ZERO, (quire_handle_t vma, uint64_t *size), "vma: WRITE",                 \
@@ -135,7 +136,8 @@ _Static_assert(sizeof(struct quire_system_info) == 48, "struct quire_system_info
 	  QUIRE_E(INVALID) | QUIRE_E_HANDLE | QUIRE_E(NOT_FOUND),                                  \
 	  "sets the protection of VMA's mapping in PROCESS to FLAGS (QUIRE_VMA_PROTECT_MASK); "    \
 	  "never beyond what the handle's rights allow")                                           \
-	X(7, handle_close, ZERO, (quire_handle_t handle), "none", QUIRE_E(BAD_HANDLE),             \
+	X(7, handle_close, ZERO, (quire_handle_t handle), "none",                                  \
+	  QUIRE_E(INVALID) | QUIRE_E(BAD_HANDLE),                                                  \
 	  "closes HANDLE, dropping its reference to the object")                                   \
 	X(8, handle_clone, ZERO,                                                                   \
 	  (quire_handle_t handle, quire_rights_t rights, quire_handle_t *out),                     \
@@ -156,7 +158,7 @@ _Static_assert(sizeof(struct quire_system_info) == 48, "struct quire_system_info
 	  "handle to the process (READ, WRITE, DUPLICATE, TRANSFER) to *OUT; a malformed ELF is "  \
 	  "INVALID")                                                                               \
 	X(10, process_wait, ZERO, (quire_handle_t process, struct quire_exit_info *info),          \
-	  "process: READ", QUIRE_E_HANDLE | QUIRE_E(FAULT),                                        \
+	  "process: READ", QUIRE_E(INVALID) | QUIRE_E_HANDLE | QUIRE_E(FAULT),                     \
 	  "waits until PROCESS has ended and writes how to *INFO: its exit status, or the fault "  \
 	  "or exception that killed it (INFO is checked after the wait)")                          \
 	X(11, process_exit, NORETURN, (int64_t status), "none", 0,                                 \
